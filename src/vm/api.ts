@@ -1,0 +1,56 @@
+// The contract between the VM (hypervisor + core) and whoever drives it: the headless CLI and the
+// browser worker. Types only; the implementation is machine.ts.
+
+export interface MachineConfig {
+  /** ELF vmlinux (PVH note) — later also bzImage. */
+  kernel: Uint8Array;
+  initrd?: Uint8Array;
+  cmdline?: string;
+  /** Guest RAM in MiB (default 256). */
+  memoryMiB?: number;
+  /** Number of vCPUs (default 1). */
+  vcpus?: number;
+  /** Deterministic time: the virtual clock advances with instructions executed, not wall time. */
+  deterministic?: boolean;
+}
+
+export interface MachineIO {
+  /** Guest console output (console_io, hvc0, port 0xE9), raw bytes. */
+  console(bytes: Uint8Array): void;
+}
+
+export type ShutdownReason = 'poweroff' | 'reboot' | 'crash' | 'triple-fault' | 'watchdog' | 'suspend';
+
+export type VcpuRunState = 'running' | 'halted' | 'blocked' | 'down';
+export type CpuMode = 'real' | 'protected' | 'long' | 'compat';
+
+export interface VcpuInfo {
+  id: number;
+  state: VcpuRunState;
+  mode: CpuMode;
+  cpl: number;
+  rip: bigint;
+  rsp: bigint;
+  cr3: bigint;
+  interruptsEnabled: boolean;
+  instructions: bigint;
+}
+
+export interface MachineStats {
+  instructions: bigint;
+  /** Hypercall counts by name ("console_io", "sched_op", "unknown(45)", …). */
+  hypercalls: Record<string, number>;
+  /** Hypercalls refused with -ENOSYS / -EINVAL because we do not implement them. */
+  unimplementedHypercalls: number;
+}
+
+/** Result of one run slice. */
+export interface SliceResult {
+  /** Instructions executed in this slice, all vCPUs. */
+  instructions: number;
+  /** Set once the guest has shut down; the machine does nothing after that. */
+  shutdown?: { reason: ShutdownReason; detail?: string };
+  /** All vCPUs idle (halted/blocked): the caller may sleep until `wakeAtMs` (performance.now() clock). */
+  idle: boolean;
+  wakeAtMs?: number;
+}
