@@ -1,0 +1,89 @@
+// The guest console: an xterm.js terminal fitted to its pane. Guest bytes are written to it;
+// keystrokes go back to the guest as UTF-8.
+
+import { useEffect, useRef } from 'react';
+import { Terminal } from '@xterm/xterm';
+import { FitAddon } from '@xterm/addon-fit';
+import '@xterm/xterm/css/xterm.css';
+import type { ConsoleListener } from './useVm';
+
+interface Props {
+  /** Changes on every boot: the terminal is cleared. */
+  session: number;
+  subscribe(listener: ConsoleListener): () => void;
+  onInput(bytes: Uint8Array): void;
+}
+
+declare global {
+  interface Window {
+    /** Test hook: the terminal's whole buffer (scrollback included) as text. */
+    __webpvhTerminalText?: () => string;
+  }
+}
+
+function bufferText(term: Terminal): string {
+  const buf = term.buffer.active;
+  const lines: string[] = [];
+  for (let i = 0; i < buf.length; i++) lines.push(buf.getLine(i)?.translateToString(true) ?? '');
+  return lines.join('\n').replace(/\n+$/, '');
+}
+
+export function Console({ session, subscribe, onInput }: Props) {
+  const hostRef = useRef<HTMLDivElement>(null);
+  const termRef = useRef<Terminal | null>(null);
+  const onInputRef = useRef(onInput);
+  onInputRef.current = onInput;
+
+  useEffect(() => {
+    const host = hostRef.current!;
+    const term = new Terminal({
+      convertEol: true, // early guest output often ends lines with a bare \n
+      cursorBlink: true,
+      scrollback: 10_000,
+      fontFamily: 'ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace',
+      fontSize: 14,
+      theme: { background: '#0b0e14', foreground: '#d7dae0', cursor: '#8ab4f8', selectionBackground: '#33415580' },
+    });
+    const fit = new FitAddon();
+    term.loadAddon(fit);
+    term.open(host);
+    termRef.current = term;
+
+    const encoder = new TextEncoder();
+    const dataSub = term.onData((data) => onInputRef.current(encoder.encode(data)));
+
+    let frame = 0;
+    const refit = () => {
+      cancelAnimationFrame(frame);
+      frame = requestAnimationFrame(() => {
+        try {
+          fit.fit();
+        } catch {
+          // not laid out yet
+        }
+      });
+    };
+    const observer = new ResizeObserver(refit);
+    observer.observe(host);
+    refit();
+    term.focus();
+
+    window.__webpvhTerminalText = () => bufferText(term);
+    return () => {
+      cancelAnimationFrame(frame);
+      observer.disconnect();
+      dataSub.dispose();
+      delete window.__webpvhTerminalText;
+      termRef.current = null;
+      term.dispose();
+    };
+  }, []);
+
+  useEffect(() => subscribe((bytes) => termRef.current?.write(bytes)), [subscribe]);
+
+  useEffect(() => {
+    termRef.current?.reset();
+  }, [session]);
+
+  return <div className="console" ref={hostRef} data-testid="console" />;
+}

@@ -1,0 +1,29 @@
+import { defineConfig } from 'vite';
+import react from '@vitejs/plugin-react';
+
+// Cross-origin isolation: lets the page and its worker use SharedArrayBuffer (a shared
+// WebAssembly.Memory for SMP guests). Both the dev server and `vite preview` send these headers.
+const isolationHeaders = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
+
+export default defineConfig({
+  // Relative base: the built app works from any path (e.g. a static host sub-directory).
+  base: './',
+  plugins: [react()],
+  // No SPA fallback: a missing guest image must be a 404, not index.html served with 200.
+  appType: 'mpa',
+  server: { headers: isolationHeaders },
+  preview: { headers: isolationHeaders },
+  worker: { format: 'es' },
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    target: 'es2022',
+    // Never inline the core (or any wasm) as a data: URL: it must be a real file in dist/ so the
+    // worker can stream-compile it.
+    assetsInlineLimit: (file) => (file.endsWith('.wasm') ? false : undefined),
+    chunkSizeWarningLimit: 1000, // react + xterm.js in one chunk is expected
+  },
+});
