@@ -171,6 +171,15 @@ function describe(err: unknown): string {
   return String(err);
 }
 
+/** A BootError (src/hypervisor/boot-error.ts) names the problem and the input it is about. */
+function describeBootFailure(err: unknown): string {
+  if (err instanceof Error && err.name === 'BootError') {
+    const input = (err as Error & { input?: string }).input;
+    return `cannot boot${input ? ` (${input})` : ''}: ${err.message}`;
+  }
+  return `boot failed: ${describe(err)}`;
+}
+
 async function fetchBytes(url: string, what: string): Promise<Uint8Array> {
   let res: Response;
   try {
@@ -226,7 +235,7 @@ async function boot(req: BootRequest): Promise<void> {
   } catch (err) {
     stopped = true;
     flushConsole(true);
-    post({ type: 'error', message: `boot failed: ${describe(err)}` });
+    post({ type: 'error', message: describeBootFailure(err) });
     return;
   }
   for (const bytes of pendingInput) machine.sendConsoleInput(bytes);

@@ -68,7 +68,7 @@ describe('page shell (fake machine)', () => {
   it('shows the BootError from Machine.create', async () => {
     const { page } = await open('?kernel=favicon.svg&cmdline=fail');
     await page.waitForSelector('[data-status="error"]', { timeout: 20_000 });
-    expect((await statusOf(page)).text).toContain('boot failed: BootError: no PVH note in the kernel');
+    expect((await statusOf(page)).text).toContain('cannot boot (kernel): no PVH note in the kernel');
     await page.close();
   }, 30_000);
 });

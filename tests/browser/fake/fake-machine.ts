@@ -11,7 +11,7 @@ export class Machine {
   private constructor(private cfg: MachineConfig, private io: MachineIO) {}
 
   static async create(_wasm: BufferSource | WebAssembly.Module, cfg: MachineConfig, io: MachineIO): Promise<Machine> {
-    if (cfg.cmdline?.includes('fail')) throw Object.assign(new Error('no PVH note in the kernel'), { name: 'BootError' });
+    if (cfg.cmdline?.includes('fail')) throw Object.assign(new Error('no PVH note in the kernel'), { name: 'BootError', input: 'kernel' });
     return new Machine(cfg, io);
   }
   runSlice(budget: number): SliceResult {
