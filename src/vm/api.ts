@@ -42,6 +42,8 @@ export interface MachineStats {
   hypercalls: Record<string, number>;
   /** Hypercalls refused with -ENOSYS / -EINVAL because we do not implement them. */
   unimplementedHypercalls: number;
+  /** The refused calls by "name" or "name:subop" (e.g. "unknown(45)", "sched_op:7"). */
+  unimplementedByName?: Record<string, number>;
 }
 
 /** Result of one run slice. */

@@ -1,0 +1,19 @@
+// What a hypercall handler may touch: the calling vCPU's view of guest memory and the machine's
+// console and shutdown hooks. Handlers never see the core or raw host memory.
+
+import type { ShutdownReason } from '../../vm/api.ts';
+import type { GuestMemory } from '../guest-memory.ts';
+
+export interface HypercallContext {
+  /** Calling vCPU (its paging mode translates pointer arguments). */
+  vcpu: number;
+  mem: GuestMemory;
+  console(bytes: Uint8Array): void;
+  shutdown(reason: ShutdownReason, detail?: string): void;
+}
+
+/**
+ * A hypercall (or sub-op) handler. `args` are the raw argument registers (arg1 first), already
+ * truncated to 32 bits for 32-bit callers. Returns the value for RAX: >= 0, or -errno.
+ */
+export type HypercallHandler = (ctx: HypercallContext, args: readonly bigint[]) => number;
