@@ -1,0 +1,115 @@
+// Command-line parsing for `webpvh`. Pure: no I/O, throws UsageError with one clear line.
+
+import { EXIT_CODES_HELP } from './exit-codes.ts';
+
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export interface BootOptions {
+  command: 'boot';
+  kernel: string;
+  initrd?: string;
+  cmdline: string;
+  memoryMiB: number;
+  vcpus: number;
+  script?: string;
+  prompt?: RegExp;
+  /** Seconds; 0 = none. */
+  timeout: number;
+  stats: boolean;
+}
+
+export type CliCommand = BootOptions | { command: 'help' };
+
+export const HELP = `usage: webpvh boot --kernel FILE [options]
+
+Boots an x86-64 Linux kernel (ELF vmlinux with a Xen PVH note) in the webpvh VM.
+Guest console output goes to stdout, stdin goes to the guest console.
+
+options:
+  --kernel FILE     ELF kernel with a XEN_ELFNOTE_PHYS32_ENTRY note (required)
+  --initrd FILE     initial ramdisk (module 0)
+  --cmdline S       kernel command line (at most 2047 bytes)
+  --memory MiB      guest RAM in MiB (default 256)
+  --vcpus N         number of vCPUs (default 1; only vCPU 0 runs for now)
+  --script FILE     type each line of FILE at the guest's shell prompt; exit 0 after the
+                    last line's output is followed by a prompt
+  --prompt REGEX    what a prompt looks like, matched against the current output line with
+                    terminal escapes removed (default: a line ending in "# " or "$ ")
+  --timeout SECONDS stop the VM after this long (default 0 = never)
+  --stats           print instruction and hypercall statistics to stderr at exit
+  -h, --help        this text
+
+${EXIT_CODES_HELP}
+`;
+
+function positiveInt(flag: string, v: string, min: number): number {
+  if (!/^\d+$/.test(v)) throw new UsageError(`${flag} expects a whole number, got "${v}"`);
+  const n = Number(v);
+  if (n < min) throw new UsageError(`${flag} must be at least ${min}, got ${n}`);
+  return n;
+}
+
+export function parseArgs(argv: readonly string[]): CliCommand {
+  if (argv.length === 0 || argv.includes('-h') || argv.includes('--help') || argv[0] === 'help') {
+    return { command: 'help' };
+  }
+  const [cmd, ...rest] = argv;
+  if (cmd !== 'boot') throw new UsageError(`unknown command "${cmd}" (try: webpvh boot --kernel FILE)`);
+  const o: Partial<BootOptions> & { command: 'boot' } = { command: 'boot', cmdline: '', memoryMiB: 256, vcpus: 1, timeout: 0, stats: false };
+  for (let i = 0; i < rest.length; i++) {
+    const flag = rest[i];
+    const [name, inline] = flag.startsWith('--') && flag.includes('=') ? [flag.slice(0, flag.indexOf('=')), flag.slice(flag.indexOf('=') + 1)] : [flag, undefined];
+    const value = (): string => {
+      if (inline !== undefined) return inline;
+      const v = rest[++i];
+      if (v === undefined) throw new UsageError(`${name} needs a value`);
+      return v;
+    };
+    switch (name) {
+      case '--kernel':
+        o.kernel = value();
+        break;
+      case '--initrd':
+        o.initrd = value();
+        break;
+      case '--cmdline':
+        o.cmdline = value();
+        break;
+      case '--memory':
+        o.memoryMiB = positiveInt(name, value(), 1);
+        break;
+      case '--vcpus':
+        o.vcpus = positiveInt(name, value(), 1);
+        break;
+      case '--script':
+        o.script = value();
+        break;
+      case '--prompt': {
+        const src = value();
+        try {
+          o.prompt = new RegExp(src);
+        } catch (e) {
+          throw new UsageError(`--prompt is not a valid regular expression: ${(e as Error).message}`);
+        }
+        break;
+      }
+      case '--timeout': {
+        const v = value();
+        const n = Number(v);
+        if (!/^\d+(\.\d+)?$/.test(v) || !Number.isFinite(n)) throw new UsageError(`--timeout expects seconds, got "${v}"`);
+        o.timeout = n;
+        break;
+      }
+      case '--stats':
+        if (inline !== undefined) throw new UsageError('--stats takes no value');
+        o.stats = true;
+        break;
+      default:
+        throw new UsageError(`unknown option "${flag}" (see webpvh --help)`);
+    }
+  }
+  if (!o.kernel) throw new UsageError('boot needs --kernel FILE');
+  return o as BootOptions;
+}
