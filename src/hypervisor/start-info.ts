@@ -68,7 +68,7 @@ export function encodeModlistEntry(m: ModlistEntry): Uint8Array {
   return b;
 }
 
-export function encodeMemmapEntry(e: MemmapEntry): Uint8Array {
+export function encodeMemmapEntry(e: MemmapEntry | { addr: bigint; size: bigint; type: number }): Uint8Array {
   const b = new Uint8Array(HVM_MEMMAP_ENTRY_SIZE);
   const dv = new DataView(b.buffer);
   dv.setBigUint64(0, BigInt(e.addr), true);
