@@ -82,3 +82,40 @@ export function generate(seed: number, count: number, filter?: string): CaseSet 
   }
   return { seed, count, forms, buf, meta };
 }
+
+export interface ManualCase {
+  code: number[];
+  gpr?: Partial<Record<number, bigint>>;
+  rflags?: number;
+  patches?: { off: number; bytes: number[] }[];
+}
+
+/** A case set from explicit cases (data region filled with zeros), for hand-written checks. */
+export function manualCases(cases: ManualCase[]): CaseSet {
+  const count = cases.length;
+  const buf = new Uint8Array(HEADER + POOL_SIZE + count * REC_IN);
+  const dv = new DataView(buf.buffer);
+  buf.set(new TextEncoder().encode('WPVHFUZ1'), 0);
+  dv.setUint32(8, count, true);
+  dv.setUint32(12, POOL_SIZE, true);
+  cases.forEach((c, i) => {
+    const o = HEADER + POOL_SIZE + i * REC_IN;
+    buf.set(c.code, o);
+    dv.setUint32(o + 16, c.code.length, true);
+    dv.setUint32(o + 20, 0, true);
+    for (let g = 0; g < 16; g++) dv.setBigUint64(o + 24 + g * 8, c.gpr?.[g] ?? 0n, true);
+    dv.setBigUint64(o + 152, BigInt(c.rflags ?? 0x202), true);
+    (c.patches ?? []).forEach((p, j) => {
+      dv.setUint32(o + 160 + j * 24, p.off, true);
+      dv.setUint32(o + 164 + j * 24, p.bytes.length, true);
+      buf.set(p.bytes, o + 168 + j * 24);
+    });
+  });
+  return {
+    seed: 0,
+    count,
+    forms: [],
+    buf,
+    meta: { form: new Int32Array(count), undef: new Int32Array(count), ignoreGpr: new Int32Array(count), ignoreMem: new Array(count) },
+  };
+}
