@@ -91,6 +91,10 @@ export class VcpuRegs {
   setU64(off: number, v: bigint): void {
     this.dv.setBigUint64(off, BigInt.asUintN(64, v), true);
   }
+  /** True if any bit of `mask` (a 32-bit mask) is set in the u64 at `off` (CR0, CR4, EFER, RFLAGS). */
+  has(off: number, mask: number): boolean {
+    return (this.u64(off) & BigInt(mask >>> 0)) !== 0n;
+  }
   u8(off: number): number {
     return this.dv.getUint8(off);
   }
@@ -183,6 +187,18 @@ export class Core {
     }
     ex.setRamSize(ramBytes);
     return new Core(memory, ex, ramBytes);
+  }
+
+  /**
+   * Wraps an already-instantiated core (or a stand-in with the same exports, e.g. a scripted fake in
+   * tests). `memory` must be laid out as wasm/layout.ts says and hold `ramBytes` of guest RAM.
+   */
+  static fromExports(memory: WebAssembly.Memory, exports: CoreExports, ramBytes: number): Core {
+    if (memory.buffer.byteLength < GUEST_RAM_BASE + ramBytes) {
+      throw new RangeError(`memory of ${memory.buffer.byteLength} bytes cannot hold ${ramBytes} bytes of guest RAM at ${GUEST_RAM_BASE}`);
+    }
+    exports.setRamSize(ramBytes);
+    return new Core(memory, exports, ramBytes);
   }
 
   /** Guest RAM as bytes: index = guest-physical address. */

@@ -41,6 +41,7 @@ import {
   V_PENDING_KIND,
   V_PENDING_VALID,
   V_PENDING_VECTOR,
+  V_RFLAGS,
   V_TSC_KHZ,
   V_VENDOR_AMD,
 } from '../../wasm/layout.ts';
@@ -124,19 +125,21 @@ export class Machine {
    * start_info and puts vCPU 0 at the PVH entry. Rejects with BootError for unbootable inputs.
    */
   static async create(wasm: BufferSource | WebAssembly.Module, cfg: MachineConfig, io: MachineIO): Promise<Machine> {
-    const mib = cfg.memoryMiB ?? DEFAULT_MEMORY_MIB;
-    const vcpus = cfg.vcpus ?? 1;
-    if (!Number.isInteger(mib) || mib < 1 || mib * 1024 * 1024 > MAX_RAM_BYTES) {
-      throw new BootError('bad-config', 'config', `memory must be a whole number of MiB between 1 and ${MAX_RAM_BYTES / 1048576}, got ${mib}`);
-    }
-    if (!Number.isInteger(vcpus) || vcpus < 1 || vcpus > MAX_VCPUS_CFG) {
-      throw new BootError('bad-config', 'config', `vcpus must be between 1 and ${MAX_VCPUS_CFG}, got ${vcpus}`);
-    }
-    const ramBytes = mib * 1024 * 1024;
+    const c = checkConfig(cfg);
     // Check the inputs before allocating hundreds of MiB of shared memory.
-    planPvhBoot({ kernel: cfg.kernel, initrd: cfg.initrd, cmdline: cfg.cmdline ?? '' }, ramBytes);
-    const core = await Core.create(wasm, ramBytes);
-    return new Machine(core, { ...cfg, memoryMiB: mib, vcpus }, io);
+    planPvhBoot({ kernel: cfg.kernel, initrd: cfg.initrd, cmdline: cfg.cmdline ?? '' }, c.ramBytes);
+    const core = await Core.create(wasm, c.ramBytes);
+    return new Machine(core, { ...cfg, memoryMiB: c.mib, vcpus: c.vcpus }, io);
+  }
+
+  /**
+   * Same as create() but on a core that already exists (its guest RAM size must match
+   * cfg.memoryMiB). Used by tests with a scripted stand-in core.
+   */
+  static fromCore(core: Core, cfg: MachineConfig, io: MachineIO): Machine {
+    const c = checkConfig(cfg);
+    if (core.ramBytes !== c.ramBytes) throw new RangeError(`core has ${core.ramBytes} bytes of guest RAM, config asks for ${c.ramBytes}`);
+    return new Machine(core, { ...cfg, memoryMiB: c.mib, vcpus: c.vcpus }, io);
   }
 
   /** Non-fatal notes about the configuration (e.g. SMP not supported yet). */
@@ -185,7 +188,7 @@ export class Machine {
         case EXIT_PAUSE:
           return { executed, idle: false };
         case EXIT_HLT:
-          if ((Number(v.rflags) & RFLAGS_IF) === 0) {
+          if (!v.has(V_RFLAGS, RFLAGS_IF)) {
             this.stop(
               'crash',
               `vCPU ${slot.id} executed HLT with interrupts disabled at RIP ${hexStr(v.u64(V_EXIT_RIP))}: nothing can wake it (the guest is stuck)`,
@@ -323,7 +326,7 @@ export class Machine {
         rip: v.rip,
         rsp: v.gpr(Gpr.RSP),
         cr3: v.u64(V_CR3),
-        interruptsEnabled: (Number(v.rflags) & RFLAGS_IF) !== 0,
+        interruptsEnabled: v.has(V_RFLAGS, RFLAGS_IF),
         instructions: v.u64(V_INSN_COUNT),
       };
     });
@@ -351,6 +354,18 @@ export class Machine {
 const MAX_RAM_BYTES = Math.min(3 * 1024 * 1024 * 1024, MAX_GUEST_RAM);
 const MAX_VCPUS_CFG = MAX_VCPUS;
 
+function checkConfig(cfg: MachineConfig): { mib: number; vcpus: number; ramBytes: number } {
+  const mib = cfg.memoryMiB ?? DEFAULT_MEMORY_MIB;
+  const vcpus = cfg.vcpus ?? 1;
+  if (!Number.isInteger(mib) || mib < 1 || mib * 1024 * 1024 > MAX_RAM_BYTES) {
+    throw new BootError('bad-config', 'config', `memory must be a whole number of MiB between 1 and ${MAX_RAM_BYTES / 1048576}, got ${mib}`);
+  }
+  if (!Number.isInteger(vcpus) || vcpus < 1 || vcpus > MAX_VCPUS_CFG) {
+    throw new BootError('bad-config', 'config', `vcpus must be between 1 and ${MAX_VCPUS_CFG}, got ${vcpus}`);
+  }
+  return { mib, vcpus, ramBytes: mib * 1024 * 1024 };
+}
+
 function allOnes(size: number): bigint {
   return size >= 8 ? 0xffffffffffffffffn : (1n << BigInt(size * 8)) - 1n;
 }
@@ -360,7 +375,7 @@ function now(): number {
 }
 
 function vcpuMode(v: VcpuRegs): VcpuInfo['mode'] {
-  if ((Number(v.u64(V_CR0)) & CR0_PE) === 0) return 'real';
-  if ((Number(v.u64(V_EFER)) & EFER_LMA) !== 0) return (v.seg(SEG_CS).attr & ATTR_L) !== 0 ? 'long' : 'compat';
+  if (!v.has(V_CR0, CR0_PE)) return 'real';
+  if (v.has(V_EFER, EFER_LMA)) return (v.seg(SEG_CS).attr & ATTR_L) !== 0 ? 'long' : 'compat';
   return 'protected';
 }

@@ -26,12 +26,12 @@ export interface HypercallStats {
 
 /** True when the vCPU executes 64-bit code (long mode, CS.L). */
 export function in64BitMode(v: VcpuRegs): boolean {
-  return (Number(v.u64(V_EFER)) & EFER_LMA) !== 0 && (v.seg(SEG_CS).attr & ATTR_L) !== 0;
+  return v.has(V_EFER, EFER_LMA) && (v.seg(SEG_CS).attr & ATTR_L) !== 0;
 }
 
 /** Current privilege level: 0 in real mode, else SS.DPL (as Xen's hvm_get_cpl). */
 export function currentCpl(v: VcpuRegs): number {
-  if ((Number(v.u64(V_CR0)) & CR0_PE) === 0) return 0;
+  if (!v.has(V_CR0, CR0_PE)) return 0;
   return (v.seg(SEG_SS).attr >> ATTR_DPL_SHIFT) & 3;
 }
 
