@@ -17,7 +17,7 @@ export function statusText(status: VmStatus, kernel: string): string {
     case 'loading':
       return `Loading ${kernel}${status.detail ? ` — ${status.detail}` : ''}…`;
     case 'running':
-      return `Running ${kernel}`;
+      return `Running ${kernel}${status.warnings?.length ? ` (${status.warnings.join('; ')})` : ''}`;
     case 'shutdown':
       return `${SHUTDOWN_TEXT[status.reason] ?? `guest stopped (${status.reason})`}${status.detail ? ` — ${status.detail}` : ''}`;
     case 'error':

@@ -47,7 +47,7 @@ export interface VcpusMessage {
 export type BootPhase = 'loading' | 'running';
 
 export type FromWorker =
-  | { type: 'status'; phase: BootPhase; detail?: string }
+  | { type: 'status'; phase: BootPhase; detail?: string; warnings?: string[] }
   /** Guest console output, batched. */
   | { type: 'console'; bytes: Uint8Array }
   | VcpusMessage

@@ -7,7 +7,7 @@ import type { BootRequest, FromWorker, ToWorker, VcpusMessage } from './messages
 
 export type VmStatus =
   | { kind: 'loading'; detail?: string }
-  | { kind: 'running' }
+  | { kind: 'running'; warnings?: string[] }
   | { kind: 'shutdown'; reason: ShutdownReason; detail?: string }
   | { kind: 'error'; message: string };
 
@@ -47,7 +47,7 @@ export function useVm(request: BootRequest): Vm {
       const msg = e.data;
       switch (msg.type) {
         case 'status':
-          setStatus(msg.phase === 'running' ? { kind: 'running' } : { kind: 'loading', detail: msg.detail });
+          setStatus(msg.phase === 'running' ? { kind: 'running', warnings: msg.warnings } : { kind: 'loading', detail: msg.detail });
           break;
         case 'console':
           for (const l of listeners.current) l(msg.bytes);

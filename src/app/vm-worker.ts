@@ -242,7 +242,7 @@ async function boot(req: BootRequest): Promise<void> {
   pendingInput = [];
 
   startedAt = lastSnapshotAt = lastFlush = performance.now();
-  post({ type: 'status', phase: 'running' });
+  post({ type: 'status', phase: 'running', warnings: [...(machine.warnings?.() ?? [])] });
   snapshot(machine);
   yieldThen(runLoop);
 }
