@@ -17,6 +17,7 @@ export interface CaseMeta {
 
 export interface CaseSet {
   seed: number;
+  first: number; // index of the first case in the run
   count: number;
   forms: Form[];
   buf: Uint8Array; // header + pool + records (the harness input)
@@ -35,7 +36,8 @@ export function selectForms(filter?: string): Form[] {
   return FORMS.filter((x) => x.name.toLowerCase().includes(f));
 }
 
-export function generate(seed: number, count: number, filter?: string): CaseSet {
+/** Cases first..first+count-1 of the run `seed` (each case depends only on seed, index and filter). */
+export function generate(seed: number, count: number, filter?: string, first = 0): CaseSet {
   const forms = selectForms(filter);
   if (!forms.length) throw new Error(`no form matches ${filter}`);
   const buf = new Uint8Array(HEADER + POOL_SIZE + count * REC_IN);
@@ -57,7 +59,7 @@ export function generate(seed: number, count: number, filter?: string): CaseSet 
   };
   const formIndex = new Map(FORMS.map((f, i) => [f, i]));
   for (let i = 0; i < count; i++) {
-    const r = new Rng(caseSeed(seed, i));
+    const r = new Rng(caseSeed(seed, first + i));
     const form = forms[r.int(forms.length)];
     const c = new Ctx(r);
     form.gen(c);
@@ -80,7 +82,7 @@ export function generate(seed: number, count: number, filter?: string): CaseSet 
     meta.ignoreGpr[i] = c.ignoreGpr;
     if (c.ignoreMem.length) meta.ignoreMem[i] = c.ignoreMem;
   }
-  return { seed, count, forms, buf, meta };
+  return { seed, first, count, forms, buf, meta };
 }
 
 export interface ManualCase {
@@ -113,6 +115,7 @@ export function manualCases(cases: ManualCase[]): CaseSet {
   });
   return {
     seed: 0,
+    first: 0,
     count,
     forms: [],
     buf,

@@ -36,6 +36,7 @@ export interface FuzzOptions {
   seed: number;
   cases: number;
   filter?: string;
+  first?: number;
   examplesPerForm?: number;
   verbose?: boolean;
   log?: (s: string) => void;
@@ -44,7 +45,7 @@ export interface FuzzOptions {
 export function fuzz(o: FuzzOptions): FuzzReport {
   const log = o.log ?? (() => {});
   const t0 = Date.now();
-  const set = generate(o.seed, o.cases, o.filter);
+  const set = generate(o.seed, o.cases, o.filter, o.first ?? 0);
   const t1 = Date.now();
   const native = runNative(set);
   const t2 = Date.now();
@@ -70,7 +71,7 @@ export function fuzz(o: FuzzOptions): FuzzReport {
       unimpl++;
       const key = c.note.replace(/^unimplemented: /, '').split(' ').slice(0, Math.min(len + 0, 15)).join(' ');
       st.unimplementedBytes.set(key, (st.unimplementedBytes.get(key) ?? 0) + 1);
-      if (o.verbose) log(`[${i}] ${st.name}: ${c.note}`);
+      if (o.verbose) log(`  case ${set.first + i}: ${st.name}: ${c.note}`);
       continue;
     }
     const problems = c.kind === 'error' ? [c.note] : compare(set, i, n, c, core);
@@ -149,7 +150,7 @@ function describe(set: CaseSet, i: number, code: Uint8Array, n: Result, c: CoreO
   const rec = HEADER + POOL_SIZE + i * REC_IN;
   const dv = new DataView(set.buf.buffer, set.buf.byteOffset);
   const lines: string[] = [];
-  lines.push(`  case ${i} (seed ${set.seed}): ${FORMS[set.meta.form[i]].name}   bytes: ${hex(code)}`);
+  lines.push(`  case ${set.first + i} (seed ${set.seed}): ${FORMS[set.meta.form[i]].name}   bytes: ${hex(code)}`);
   const ins: string[] = [];
   for (let g = 0; g < 16; g++) ins.push(`${REG64[g]}=${h64(dv.getBigUint64(rec + 24 + g * 8, true))}`);
   for (let k = 0; k < 16; k += 4) lines.push(`    in   ${ins.slice(k, k + 4).join(' ')}`);
