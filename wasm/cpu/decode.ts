@@ -1,0 +1,248 @@
+// Instruction fetch, prefixes, ModRM/SIB effective addresses and operand access for the instruction
+// being executed. The decoded fields are module globals: one instruction is in flight at a time and
+// nothing is allocated.
+import { SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_ES, EXIT_UNIMPLEMENTED, V_EXIT_BYTES } from "../layout";
+import { cpu, mode64, codeSize32, reg64, readReg, writeReg, byteRegOffset, segBase } from "./state";
+import { fault, raise, requestExit, EXC_GP } from "./fault";
+import { fetchEntry, readN, writeN, T_MMIO } from "./mmu";
+
+// ---- instruction stream ----
+/** Linear-address offset (RIP) of the next byte to fetch. */
+export let ip: u64 = 0;
+/** RIP of the instruction being executed. */
+export let startIp: u64 = 0;
+let fetchPage: u64 = <u64>-1; // linear page cached for fetch
+let fetchHost: usize = 0;
+/** CS base for fetch (0 in 64-bit mode). */
+export let csBase: u64 = 0;
+
+export function setStartIp(v: u64): void { startIp = v; ip = v; }
+export function invalidateFetch(): void { fetchPage = <u64>-1; }
+export function setCsBase(b: u64): void { csBase = b; fetchPage = <u64>-1; }
+
+function refill(lin: u64): bool {
+  const e = fetchEntry(lin);
+  if (e == 0) return false;
+  if ((load<u32>(e, 12) & T_MMIO) != 0) { requestExit(EXIT_UNIMPLEMENTED); return false; }
+  fetchPage = lin & ~(<u64>0xfff);
+  fetchHost = <usize>load<u32>(e, 8);
+  return true;
+}
+
+export function fetch8(): u32 {
+  let lin = ip + csBase;
+  if (!mode64) lin &= 0xffffffff;
+  if ((lin & ~(<u64>0xfff)) != fetchPage) {
+    if (!refill(lin)) return 0;
+  }
+  if (ip - startIp >= 15) { raise(EXC_GP, 0); return 0; }
+  ip++;
+  return <u32>load<u8>(fetchHost + <usize>(lin & 0xfff));
+}
+export function fetch16(): u32 { const lo = fetch8(); return lo | (fetch8() << 8); }
+export function fetch32(): u32 { const lo = fetch16(); return lo | (fetch16() << 16); }
+export function fetch64(): u64 { const lo = <u64>fetch32(); return lo | (<u64>fetch32() << 32); }
+/** Signed immediates, sign-extended to 64 bits. */
+export function fetchS8(): u64 { return <u64>(<i64>(<i8>fetch8())); }
+export function fetchS16(): u64 { return <u64>(<i64>(<i16>fetch16())); }
+export function fetchS32(): u64 { return <u64>(<i64>(<i32>fetch32())); }
+/** Immediate of operand size (Iz: imm16/imm32, imm32 sign-extended for 64-bit operands). */
+export function fetchImmZ(size: i32): u64 {
+  if (size == 2) return <u64>fetch16();
+  if (size == 4) return <u64>fetch32();
+  return fetchS32();
+}
+export function fetchImm(size: i32): u64 {
+  if (size == 1) return <u64>fetch8();
+  return fetchImmZ(size);
+}
+
+/** Set by an instruction that loaded RIP itself (branches, interrupts): RIP is not advanced to ip. */
+export let branched: bool = false;
+export function markBranched(): void { branched = true; }
+export function clearBranched(): void { branched = false; }
+
+// ---- prefixes ----
+export let opsize: i32 = 4;
+export let adsize: i32 = 4;
+export let rex: i32 = 0; // 0 or 0x40..0x4f
+export let rexW: bool = false;
+export let rexR: i32 = 0;
+export let rexX: i32 = 0;
+export let rexB: i32 = 0;
+export let segOverride: i32 = -1;
+export let rep: i32 = 0; // 0, 0xf2, 0xf3
+export let lock: bool = false;
+export let has66: bool = false;
+
+/** Read prefixes; returns the first opcode byte. */
+export function decodePrefixes(): u32 {
+  let b: u32;
+  let p66 = false, p67 = false;
+  rex = 0; segOverride = -1; rep = 0; lock = false;
+  while (true) {
+    b = fetch8();
+    if (fault) return 0;
+    switch (b) {
+      case 0x66: p66 = true; rex = 0; continue;
+      case 0x67: p67 = true; rex = 0; continue;
+      case 0xf0: lock = true; rex = 0; continue;
+      case 0xf2: case 0xf3: rep = b; rex = 0; continue;
+      case 0x26: segOverride = 0; rex = 0; continue;
+      case 0x2e: segOverride = 1; rex = 0; continue;
+      case 0x36: segOverride = 2; rex = 0; continue;
+      case 0x3e: segOverride = 3; rex = 0; continue;
+      case 0x64: segOverride = 4; rex = 0; continue;
+      case 0x65: segOverride = 5; rex = 0; continue;
+    }
+    if (mode64 && (b & 0xf0) == 0x40) { rex = <i32>b; continue; }
+    break;
+  }
+  has66 = p66;
+  rexW = (rex & 8) != 0;
+  rexR = (rex & 4) << 1;
+  rexX = (rex & 2) << 2;
+  rexB = (rex & 1) << 3;
+  if (mode64) {
+    opsize = rexW ? 8 : (p66 ? 2 : 4);
+    adsize = p67 ? 4 : 8;
+    // In 64-bit mode CS/DS/ES/SS overrides are ignored.
+    if (segOverride >= 0 && segOverride < SEG_FS) segOverride = -1;
+  } else {
+    const d = codeSize32;
+    opsize = (d != p66) ? 4 : 2;
+    adsize = (d != p67) ? 4 : 2;
+  }
+  return b;
+}
+
+/** Operand size of instructions that default to 64 bits in 64-bit mode (push, pop, near branches). */
+@inline export function stackOpsize(): i32 {
+  if (mode64) return has66 ? 2 : 8;
+  return opsize;
+}
+
+// ---- ModRM / SIB ----
+export let modrm: u32 = 0;
+export let mod: u32 = 0;
+/** ModRM.reg extended by REX.R. */
+export let regField: i32 = 0;
+/** ModRM.rm extended by REX.B (register operand when mod == 3). */
+export let rmField: i32 = 0;
+export let isMem: bool = false;
+export let eaSeg: i32 = SEG_DS;
+let eaOff: u64 = 0;
+let ripRel: bool = false;
+
+export function decodeModrm(): void {
+  modrm = fetch8();
+  mod = modrm >> 6;
+  regField = <i32>((modrm >> 3) & 7) | rexR;
+  const rm = <i32>(modrm & 7);
+  if (mod == 3) {
+    isMem = false;
+    rmField = rm | rexB;
+    return;
+  }
+  isMem = true;
+  ripRel = false;
+  let seg = SEG_DS;
+  let off: u64 = 0;
+  if (adsize == 2) {
+    switch (rm) {
+      case 0: off = reg64(3) + reg64(6); break;
+      case 1: off = reg64(3) + reg64(7); break;
+      case 2: off = reg64(5) + reg64(6); seg = SEG_SS; break;
+      case 3: off = reg64(5) + reg64(7); seg = SEG_SS; break;
+      case 4: off = reg64(6); break;
+      case 5: off = reg64(7); break;
+      case 6: if (mod == 0) off = <u64>fetch16(); else { off = reg64(5); seg = SEG_SS; } break;
+      default: off = reg64(3); break;
+    }
+    if (mod == 1) off += fetchS8();
+    else if (mod == 2) off += <u64>fetch16();
+    off &= 0xffff;
+  } else {
+    if (rm == 4) {
+      const sib = fetch8();
+      const base = <i32>(sib & 7);
+      const index = <i32>((sib >> 3) & 7) | rexX;
+      const scale = <u64>(sib >> 6);
+      if (index != 4) off = reg64(index) << scale;
+      if (base == 5 && mod == 0) {
+        off += fetchS32();
+      } else {
+        const b = base | rexB;
+        off += reg64(b);
+        if (base == 4 || base == 5) seg = SEG_SS;
+      }
+    } else if (rm == 5 && mod == 0) {
+      off = fetchS32();
+      if (mode64) ripRel = true;
+    } else {
+      const b = rm | rexB;
+      off = reg64(b);
+      if (rm == 5) seg = SEG_SS;
+    }
+    if (mod == 1) off += fetchS8();
+    else if (mod == 2) off += fetchS32();
+    if (adsize == 4) off &= 0xffffffff;
+  }
+  eaOff = off;
+  eaSeg = segOverride >= 0 ? segOverride : seg;
+}
+
+/** Make the r/m operand register `r` without a ModRM byte (INC/DEC 40..4F). */
+export function setRegOperand(r: i32): void { isMem = false; rmField = r; }
+
+/** Effective address offset; valid once every immediate of the instruction has been fetched. */
+export function effectiveOffset(): u64 {
+  if (ripRel) {
+    const v = eaOff + ip;
+    return adsize == 4 ? (v & 0xffffffff) : v;
+  }
+  return eaOff;
+}
+
+/** Linear address of segment:offset. */
+export function linear(seg: i32, off: u64): u64 {
+  if (mode64) return seg >= SEG_FS ? off + segBase(seg) : off;
+  return (off + segBase(seg)) & 0xffffffff;
+}
+
+@inline export function eaLinear(): u64 { return linear(eaSeg, effectiveOffset()); }
+
+/** Segment for string sources and moffs: DS unless overridden. */
+@inline export function dataSeg(): i32 { return segOverride >= 0 ? segOverride : SEG_DS; }
+
+// ---- operands ----
+/** Register operand index for `size`: byte registers are byte offsets (see byteRegOffset). */
+@inline export function regIndex(r: i32, size: i32): i32 { return size == 1 ? byteRegOffset(r, rex != 0) : r; }
+
+export function readG(size: i32): u64 { return readReg(regIndex(regField, size), size); }
+export function writeG(size: i32, v: u64): void { writeReg(regIndex(regField, size), size, v); }
+
+export function readE(size: i32): u64 {
+  if (!isMem) return readReg(regIndex(rmField, size), size);
+  return readN(eaLinear(), size);
+}
+export function writeE(size: i32, v: u64): void {
+  if (!isMem) { writeReg(regIndex(rmField, size), size, v); return; }
+  writeN(eaLinear(), size, v);
+}
+
+/** Record the instruction bytes for EXIT_UNIMPLEMENTED and stop. */
+export function unimplemented(): void {
+  // Bytes on the page being fetched from are copied; the rest (a page-crossing tail) read as 0.
+  for (let i = 0; i < 16; i++) {
+    let lin = startIp + <u64>i + csBase;
+    if (!mode64) lin &= 0xffffffff;
+    const b: u8 = (lin & ~(<u64>0xfff)) == fetchPage ? load<u8>(fetchHost + <usize>(lin & 0xfff)) : 0;
+    store<u8>(cpu + V_EXIT_BYTES + <usize>i, b);
+  }
+  requestExit(EXIT_UNIMPLEMENTED);
+}
+
+/** Helper used by handlers: default data segment for [rSI] string sources. */
+@inline export function esSeg(): i32 { return SEG_ES; }
+@inline export function csSeg(): i32 { return SEG_CS; }

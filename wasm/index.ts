@@ -1,0 +1,152 @@
+// The CPU core's exported interface: run a vCPU until an exit, reset it, manage its TLB, and
+// translate addresses for the hypervisor. All state lives in the shared memory (see layout.ts).
+import {
+  GUEST_RAM_BASE, V_RIP, V_RFLAGS, V_INSN_COUNT, V_HALTED, V_INT_SHADOW, V_PENDING_VALID, V_PENDING_VECTOR,
+  V_PENDING_KIND, V_PENDING_ERROR, V_EXTINT_VALID, V_EXTINT_VECTOR, V_EXIT_REASON, V_EXIT_RIP, V_CR0, V_CR4,
+  V_EFER, V_GDTR_LIMIT, V_IDTR_LIMIT, V_DR, V_PAT, V_APIC_BASE, V_TSC_KHZ, VCPU_SIZE, V_SEG, SEG_SIZE,
+  SEG_CS, SEG_LDTR, SEG_TR, EXIT_BUDGET, EXIT_HLT, EXIT_SHUTDOWN, EVENT_NMI, ERROR_NONE, RFLAGS_IF, CR0_ET,
+  CR0_CD, CR0_NW, V_DR as V_DR0, V_MISC_ENABLE,
+} from "./layout";
+import {
+  cpu, selectVcpu, updateMode, mode64, codeSize32, rip, setRip, setSegment, segBase,
+} from "./cpu/state";
+import { loadFlags, saveFlags, getFlags } from "./cpu/flags";
+import {
+  fault, faultExit, faultVector, faultError, clearFault, exitAfter, clearExitAfter, NO_ERROR, pushesErrorCode,
+} from "./cpu/fault";
+import { selectTlb, updateAccessMasks, flushTlbAll, probeTranslate } from "./cpu/mmu";
+import {
+  decodePrefixes, ip, startIp, setStartIp, setCsBase, invalidateFetch, branched, clearBranched,
+} from "./cpu/decode";
+import { dispatch } from "./cpu/dispatch";
+import { deliver, tripleFault, clearTripleFault, INT_EXTERNAL, INT_EXCEPTION } from "./cpu/interrupts";
+import { repContinue, clearRepContinue } from "./exec/string";
+import { shadowNext, setShadowNext } from "./exec/system";
+import { setRunInstructions } from "./cpu/msr";
+import { setRamSizeInternal } from "./cpu/mmu";
+
+/** Guest RAM size in bytes; guest physical [0, bytes) is at GUEST_RAM_BASE in memory. */
+export function setRamSize(bytes: u32): void {
+  setRamSizeInternal(<u64>bytes);
+}
+
+/** Put a vCPU in its architectural INIT/power-on state (real mode at F000:FFF0). */
+export function resetVcpu(vcpu: i32): void {
+  selectVcpu(vcpu);
+  memory.fill(cpu, 0, VCPU_SIZE);
+  store<u64>(cpu + V_RFLAGS, 2);
+  store<u64>(cpu + V_CR0, CR0_ET | CR0_CD | CR0_NW);
+  for (let s = 0; s < 6; s++) setSegment(s, 0, 0, 0xffff, 0x93);
+  setSegment(SEG_CS, 0xf000, 0xffff0000, 0xffff, 0x9b);
+  setSegment(SEG_LDTR, 0, 0, 0xffff, 0x82);
+  setSegment(SEG_TR, 0, 0, 0xffff, 0x8b);
+  store<u32>(cpu + V_GDTR_LIMIT, 0xffff);
+  store<u32>(cpu + V_IDTR_LIMIT, 0xffff);
+  store<u64>(cpu + V_DR0 + 6 * 8, 0xffff0ff0);
+  store<u64>(cpu + V_DR0 + 7 * 8, 0x400);
+  store<u64>(cpu + V_PAT, 0x0007040600070406);
+  store<u64>(cpu + V_APIC_BASE, 0xfee00000 | (vcpu == 0 ? 0x100 : 0) | 0x800);
+  store<u64>(cpu + V_MISC_ENABLE, 1);
+  store<u32>(cpu + V_TSC_KHZ, 1000000);
+  setRip(0xfff0);
+  selectTlb(vcpu);
+  flushTlbAll();
+}
+
+export function flushTlb(vcpu: i32): void {
+  selectVcpu(vcpu);
+  selectTlb(vcpu);
+  flushTlbAll();
+  invalidateFetch();
+}
+
+/** Hypervisor translation of a guest-linear address (CPL 0, no side effects); -1 if unmapped. */
+export function translate(vcpu: i32, linear: u64, write: i32): i64 {
+  selectVcpu(vcpu);
+  updateMode();
+  return probeTranslate(linear, write != 0);
+}
+
+/** The host wrote guest memory: drop anything cached from it (no decoded-code cache exists yet). */
+export function invalidateCode(gpa: u32, len: u32): void {
+  // Nothing to drop until the decoded-instruction cache lands; TLB entries hold no data.
+}
+
+let executed: u64 = 0;
+
+/** Run `vcpu` for at most `budget` instructions; returns an EXIT_* code. */
+export function run(vcpu: i32, budget: i32): i32 {
+  selectVcpu(vcpu);
+  selectTlb(vcpu);
+  updateMode();
+  updateAccessMasks();
+  loadFlags();
+  setCsBase(mode64 ? 0 : segBase(SEG_CS));
+  invalidateFetch();
+  clearFault();
+  clearExitAfter();
+  clearTripleFault();
+  executed = 0;
+  setRunInstructions(0);
+  let exit = EXIT_BUDGET;
+  let shadow = load<u32>(cpu + V_INT_SHADOW) != 0;
+
+  // An exception or NMI the hypervisor asked for.
+  if (load<u32>(cpu + V_PENDING_VALID) != 0) {
+    store<u32>(cpu + V_PENDING_VALID, 0);
+    const v = <i32>load<u32>(cpu + V_PENDING_VECTOR);
+    const e = load<u32>(cpu + V_PENDING_ERROR);
+    deliver(v, INT_EXCEPTION, e == ERROR_NONE ? NO_ERROR : <i32>e, rip());
+    store<u32>(cpu + V_HALTED, 0);
+    if (tripleFault) return finish(EXIT_SHUTDOWN, false);
+  }
+
+  const limit = <u64>budget;
+  while (executed < limit) {
+    // External interrupt: taken when IF=1 and no STI/MOV SS shadow.
+    if (load<u32>(cpu + V_EXTINT_VALID) != 0 && !shadow && (getFlags() & RFLAGS_IF) != 0) {
+      store<u32>(cpu + V_EXTINT_VALID, 0);
+      store<u32>(cpu + V_HALTED, 0);
+      deliver(<i32>load<u32>(cpu + V_EXTINT_VECTOR), INT_EXTERNAL, NO_ERROR, rip());
+      if (tripleFault) { exit = EXIT_SHUTDOWN; break; }
+    }
+    if (load<u32>(cpu + V_HALTED) != 0) { exit = EXIT_HLT; break; }
+    shadow = false;
+    step();
+    executed++;
+    if (fault) {
+      if (faultExit != 0) { setRip(startIp); exit = faultExit; clearFault(); break; }
+      setRunInstructions(executed);
+      deliver(faultVector, INT_EXCEPTION, pushesErrorCode(faultVector) ? faultError : NO_ERROR, startIp);
+      if (tripleFault) { exit = EXIT_SHUTDOWN; break; }
+      continue;
+    }
+    if (shadowNext) { shadow = true; setShadowNext(false); }
+    if (exitAfter != 0) { exit = exitAfter; clearExitAfter(); break; }
+    setRunInstructions(executed);
+  }
+  store<u32>(cpu + V_INT_SHADOW, shadow ? 1 : 0);
+  return finish(exit, true);
+}
+
+function finish(exit: i32, saveRip: bool): i32 {
+  saveFlags();
+  store<u64>(cpu + V_INSN_COUNT, load<u64>(cpu + V_INSN_COUNT) + executed);
+  store<u32>(cpu + V_EXIT_REASON, exit);
+  store<u64>(cpu + V_EXIT_RIP, startIp);
+  return exit;
+}
+
+/** Execute one instruction at RIP. */
+function step(): void {
+  const start = rip();
+  setStartIp(start);
+  clearBranched();
+  clearRepContinue();
+  const op = decodePrefixes();
+  if (fault) return;
+  dispatch(op);
+  if (fault) return;
+  if (repContinue) return; // RIP stays on the REP instruction
+  if (!branched) setRip(mode64 ? ip : (codeSize32 ? ip & 0xffffffff : ip & 0xffff));
+}
