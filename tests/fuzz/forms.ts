@@ -52,6 +52,8 @@ export class Ctx {
   undef = 0;
   ignoreGpr = 0;
   ignoreMem: [number, number][] = [];
+  /** compare only the page of CR2 (the bytes an access touches are implementation-specific) */
+  cr2Page = false;
   constructor(public r: Rng) {
     for (let i = 0; i < 16; i++) this.gpr.push(val64(r));
     this.flags = 0x202 | (r.u32() & (ARITH | DF));
@@ -178,7 +180,10 @@ function faultTarget(c: Ctx, size: number, write: boolean): bigint {
     case 2:
       return c.a32 ? 0x1000n + BigInt(r.int(0x1000)) : 0x8000000000000000n + BigInt(r.int(0x10000)); // non-canonical
     case 3:
-      return c.a32 ? 0x70001000n + BigInt(r.int(0x1000)) : 0x0000800000000000n - BigInt(r.range(1, 16)); // top of the lower half
+      // straddling the top of the canonical lower half (#GP). An access wholly inside the last page
+      // is not used: Linux reports #PF there with P=1 (it treats it as a kernel address).
+      if (c.a32) return 0x70001000n + BigInt(r.int(0x1000));
+      return size > 1 ? 0x0000800000000000n - BigInt(r.range(1, size - 1)) : 0x00003ffffffff000n + BigInt(r.int(0x1000));
     case 4:
       return DATA_VA + BigInt(DATA_SIZE + r.int(0x1000));
     default:
@@ -665,6 +670,7 @@ for (let k = 0; k < 4; k++) {
       if (k && c.r.bool(0.2)) c.pre.push(0xf0);
     }
     c.undef = OF | SF | AF | PF;
+    c.cr2Page = true;
   });
   F(`${BT[k]} r/m,imm8 (0F BA /${k + 4})`, (c) => {
     const s = sizesOf(WORD, c.r);
@@ -676,6 +682,7 @@ for (let k = 0; k < 4; k++) {
     if (k) lockMaybe(c, x, true);
     c.immv(1, c.r.bool(0.7) ? BigInt(c.r.int(s * 8)) : BigInt(c.r.int(256)));
     c.undef = OF | SF | AF | PF;
+    c.cr2Page = true;
   });
 }
 for (const [op, nm] of [[0xbc, 'BSF'], [0xbd, 'BSR']] as const) {
@@ -749,6 +756,9 @@ F('CMPXCHG r/m,r', (c) => {
     if (v !== null && !c.fixed[RAX]) c.fix(RAX, (c.gpr[RAX] & ~mask(s)) | v);
   }
   lockMaybe(c, x, true);
+  // vendor split: on a failed compare Intel writes the destination back (a 32-bit register write
+  // zero-extends), AMD does not write it
+  if (s === 4 && x.reg >= 0 && x.reg !== RAX && rmVal(c, x, s) !== (c.gpr[RAX] & mask(s))) ignoreDest(c, x.reg, 8);
 });
 for (const w of [false, true]) {
   F(w ? 'CMPXCHG16B m128' : 'CMPXCHG8B m64', (c) => {

@@ -13,6 +13,7 @@ export interface CaseMeta {
   undef: Int32Array; // RFLAGS bits the SDM leaves undefined for this case
   ignoreGpr: Int32Array; // GPRs whose result is undefined
   ignoreMem: ([number, number][] | undefined)[]; // data-region byte ranges whose result is undefined
+  cr2Page: Uint8Array; // 1: compare only CR2's page
 }
 
 export interface CaseSet {
@@ -56,6 +57,7 @@ export function generate(seed: number, count: number, filter?: string, first = 0
     undef: new Int32Array(count),
     ignoreGpr: new Int32Array(count),
     ignoreMem: new Array(count),
+    cr2Page: new Uint8Array(count),
   };
   const formIndex = new Map(FORMS.map((f, i) => [f, i]));
   for (let i = 0; i < count; i++) {
@@ -81,6 +83,7 @@ export function generate(seed: number, count: number, filter?: string, first = 0
     meta.undef[i] = c.undef;
     meta.ignoreGpr[i] = c.ignoreGpr;
     if (c.ignoreMem.length) meta.ignoreMem[i] = c.ignoreMem;
+    meta.cr2Page[i] = c.cr2Page ? 1 : 0;
   }
   return { seed, first, count, forms, buf, meta };
 }
@@ -119,6 +122,6 @@ export function manualCases(cases: ManualCase[]): CaseSet {
     count,
     forms: [],
     buf,
-    meta: { form: new Int32Array(count), undef: new Int32Array(count), ignoreGpr: new Int32Array(count), ignoreMem: new Array(count) },
+    meta: { form: new Int32Array(count), undef: new Int32Array(count), ignoreGpr: new Int32Array(count), ignoreMem: new Array(count), cr2Page: new Uint8Array(count) },
   };
 }
