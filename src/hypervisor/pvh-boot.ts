@@ -88,8 +88,8 @@ export function loadPvh(input: PvhBootInput, mem: GuestMemory): PvhBootResult {
 }
 
 /** VMX attribute values used by libxc for the PVH entry state. */
-export const ATTR_CODE32 = 0xc9b; // type 0xB (exec/read, accessed), S, DPL0, P, D/B, G
-export const ATTR_DATA32 = 0xc93; // type 0x3 (read/write, accessed), S, DPL0, P, D/B, G
+export const ATTR_CODE32 = 0xc09b; // VMX layout: type 0xB (exec/read, accessed), S, DPL0, P, D/B (bit 14), G (bit 15)
+export const ATTR_DATA32 = 0xc093; // VMX layout: type 0x3 (read/write, accessed), S, DPL0, P, D/B, G
 export const ATTR_TSS32_BUSY = 0x8b; // type 0xB (busy 32-bit TSS), P
 
 /**

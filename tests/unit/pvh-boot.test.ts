@@ -86,9 +86,9 @@ describe('PVH entry state', () => {
     expect(v.u64(V_CR4)).toBe(0n);
     expect(v.u64(V_EFER)).toBe(0n);
     expect(v.rflags).toBe(2n);
-    expect(v.seg(SEG_CS)).toEqual({ sel: 0, attr: 0xc9b, limit: 0xffffffff, base: 0n });
-    expect(v.seg(SEG_DS)).toEqual({ sel: 0, attr: 0xc93, limit: 0xffffffff, base: 0n });
-    expect(v.seg(SEG_SS).attr).toBe(0xc93);
+    expect(v.seg(SEG_CS)).toEqual({ sel: 0, attr: 0xc09b, limit: 0xffffffff, base: 0n });
+    expect(v.seg(SEG_DS)).toEqual({ sel: 0, attr: 0xc093, limit: 0xffffffff, base: 0n });
+    expect(v.seg(SEG_SS).attr).toBe(0xc093);
     expect(v.seg(SEG_TR)).toEqual({ sel: 0, attr: 0x8b, limit: 0x67, base: 0n });
   });
 });
