@@ -16,7 +16,7 @@ export function App() {
         <h1>
           webpvh <span className="tagline">x86-64 Linux via Xen PVH, in your browser</span>
         </h1>
-        <StatusBar status={vm.status} kernel={kernelName(request)} cmdline={request.cmdline} onBoot={vm.boot} />
+        <StatusBar status={vm.status} stalledSeconds={vm.stalledSeconds} kernel={kernelName(request)} cmdline={request.cmdline} onBoot={vm.boot} />
       </header>
       <main className="console-pane">
         <Console session={vm.session} subscribe={vm.subscribeConsole} onInput={vm.sendInput} />

@@ -27,19 +27,28 @@ export function statusText(status: VmStatus, kernel: string): string {
 
 interface Props {
   status: VmStatus;
+  stalledSeconds: number;
   kernel: string;
   cmdline: string;
   onBoot(): void;
 }
 
-export function StatusBar({ status, kernel, cmdline, onBoot }: Props) {
+export function StatusBar({ status, stalledSeconds, kernel, cmdline, onBoot }: Props) {
   const stopped = status.kind === 'shutdown' || status.kind === 'error';
   return (
-    <div className={`status status-${status.kind}`} data-testid="status" data-status={status.kind}>
+    <div
+      className={`status status-${status.kind}${stalledSeconds ? ' status-stalled' : ''}`}
+      data-testid="status"
+      data-status={status.kind}
+      data-stalled={stalledSeconds || undefined}
+    >
       <span className="dot" aria-hidden="true" />
       <span className="status-text" role={status.kind === 'error' ? 'alert' : 'status'}>
         {status.kind === 'error' && <b>Error: </b>}
         {statusText(status, kernel)}
+        {stalledSeconds > 0 && (
+          <span className="stalled"> — no response from the VM for {stalledSeconds} s (stuck inside one run slice?)</span>
+        )}
       </span>
       <code className="cmdline" title="kernel command line">
         {cmdline}

@@ -13,8 +13,13 @@ export type VmStatus =
 
 export type ConsoleListener = (bytes: Uint8Array) => void;
 
+/** The worker sends a vCPU snapshot every 200 ms while running; silence longer than this means it is stuck. */
+const STALL_MS = 3000;
+
 export interface Vm {
   status: VmStatus;
+  /** Seconds since the running VM last reported (a slice that never returns), or 0. */
+  stalledSeconds: number;
   vcpus: VcpusMessage | null;
   /** Increments on every boot; the terminal clears itself when it changes. */
   session: number;
@@ -27,6 +32,8 @@ export function useVm(request: BootRequest): Vm {
   const [status, setStatus] = useState<VmStatus>({ kind: 'loading' });
   const [vcpus, setVcpus] = useState<VcpusMessage | null>(null);
   const [session, setSession] = useState(0);
+  const [stalledSeconds, setStalledSeconds] = useState(0);
+  const lastHeard = useRef(0);
   const workerRef = useRef<Worker | null>(null);
   const listeners = useRef(new Set<ConsoleListener>());
 
@@ -45,6 +52,7 @@ export function useVm(request: BootRequest): Vm {
     worker.onmessage = (e: MessageEvent<FromWorker>) => {
       if (workerRef.current !== worker) return; // a late message from a worker we already replaced
       const msg = e.data;
+      lastHeard.current = performance.now();
       switch (msg.type) {
         case 'status':
           setStatus(msg.phase === 'running' ? { kind: 'running', warnings: msg.warnings } : { kind: 'loading', detail: msg.detail });
@@ -87,5 +95,18 @@ export function useVm(request: BootRequest): Vm {
     return stop;
   }, [boot, stop]);
 
-  return { status, vcpus, session, boot, sendInput, subscribeConsole };
+  // Watchdog: notice a worker stuck inside one runSlice (it cannot post anything then).
+  const running = status.kind === 'running';
+  useEffect(() => {
+    setStalledSeconds(0);
+    if (!running) return;
+    lastHeard.current = performance.now();
+    const timer = setInterval(() => {
+      const silent = performance.now() - lastHeard.current;
+      setStalledSeconds(silent > STALL_MS ? Math.floor(silent / 1000) : 0);
+    }, 1000);
+    return () => clearInterval(timer);
+  }, [running, session]);
+
+  return { status, stalledSeconds, vcpus, session, boot, sendInput, subscribeConsole };
 }

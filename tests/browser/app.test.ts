@@ -38,6 +38,18 @@ describe('webpvh app in Chromium', () => {
 
   it('boots the hello guest and shows its console and vCPUs', async () => {
     const p = page!;
+    try {
+      await bootAndCheck(p);
+    } catch (err) {
+      ensureOut();
+      await p.screenshot({ path: join(OUT, 'booted-FAILED.png') }).catch(() => {});
+      throw err;
+    }
+    ensureOut();
+    await p.screenshot({ path: join(OUT, 'booted.png') });
+  }, 120_000);
+
+  async function bootAndCheck(p: Page): Promise<void> {
     await p.goto(url);
     expect(await p.evaluate(() => crossOriginIsolated)).toBe(true);
 
@@ -62,8 +74,5 @@ describe('webpvh app in Chromium', () => {
 
     const status = await statusOf(p);
     expect(status.kind, `status: ${status.text}\n${log.join('\n')}`).not.toBe('error');
-
-    ensureOut();
-    await p.screenshot({ path: join(OUT, 'booted.png') });
-  }, 120_000);
+  }
 });

@@ -90,7 +90,8 @@ export const terminalText = (page: Page): Promise<string> => page.evaluate(() =>
 export const statusOf = (page: Page) =>
   page.evaluate(() => {
     const el = document.querySelector('[data-testid="status"]');
-    return { kind: el?.getAttribute('data-status') ?? '', text: el?.textContent ?? '' };
+    const panel = document.querySelector<HTMLElement>('[data-testid="vcpu-panel"]');
+    return { kind: el?.getAttribute('data-status') ?? '', text: el?.textContent ?? '', vcpus: panel?.innerText ?? '' };
   });
 
 /**
@@ -107,7 +108,7 @@ export async function waitForTerminal(page: Page, needle: string, timeoutMs: num
     if (stopped || Date.now() > deadline) {
       throw new Error(
         `terminal never showed ${JSON.stringify(needle)} (${stopped ? 'VM stopped' : 'timed out'})\n` +
-          `status: [${status.kind}] ${status.text}\nterminal:\n${text}\npage log:\n${log.join('\n')}`,
+          `status: [${status.kind}] ${status.text}\nvCPU panel:\n${status.vcpus}\nterminal:\n${text}\npage log:\n${log.join('\n')}`,
       );
     }
     await page.waitForTimeout(200);

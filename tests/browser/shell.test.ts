@@ -71,4 +71,14 @@ describe('page shell (fake machine)', () => {
     expect((await statusOf(page)).text).toContain('cannot boot (kernel): no PVH note in the kernel');
     await page.close();
   }, 30_000);
+
+  it('notices a VM stuck inside one slice, and Restart still works', async () => {
+    const { page, log } = await open('?kernel=favicon.svg&cmdline=hang');
+    await waitForTerminal(page, 'hello from PVH', 20_000, log);
+    await page.waitForSelector('[data-stalled]', { timeout: 15_000 });
+    expect((await statusOf(page)).text).toMatch(/no response from the VM for \d+ s/);
+    await page.getByRole('button', { name: 'Restart' }).click();
+    await page.waitForSelector('[data-status="running"]:not([data-stalled])', { timeout: 10_000 });
+    await page.close();
+  }, 40_000);
 });

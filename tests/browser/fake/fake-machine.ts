@@ -20,6 +20,7 @@ export class Machine {
     if (!this.greeted) {
       this.greeted = true;
       this.io.console(enc.encode(`hello from PVH (fake machine), cmdline "${this.cfg.cmdline}"\n> `));
+      return { instructions: 100, idle: true, wakeAtMs: performance.now() + 300 };
     }
     if (this.input.length) {
       const s = String.fromCharCode(...this.input.splice(0));
@@ -30,6 +31,7 @@ export class Machine {
       }
       this.io.console(enc.encode(s.replace(/\r/g, '\n> ')));
     }
+    if (this.cfg.cmdline?.includes('hang')) for (;;); // a core stuck inside one run() call
     // pretend to burn the budget for ~2 ms
     const t = performance.now();
     while (performance.now() - t < 2);
