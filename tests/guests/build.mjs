@@ -4,6 +4,8 @@
 //   hello.elf            the PVH hello guest (also copied to public/guests/hello.elf for the app)
 //   hello-nonote.elf     the same code without the Xen PHYS32_ENTRY note (boot must refuse it)
 //   hello-truncated.elf  hello.elf cut in the middle of its load segment (boot must refuse it)
+//   hello-spin.elf       prints, then loops forever (for --timeout)
+//   hello-halt.elf       prints, then cli; hlt (a stuck guest)
 // The build is deterministic (no build id, relative source names), so rebuilding does not dirty
 // the committed public/guests/hello.elf. Needs Debian packages: gcc, binutils.
 
@@ -40,6 +42,8 @@ function assembleAndLink(name, defines) {
 
 const hello = assembleAndLink('hello', []);
 assembleAndLink('hello-nonote', ['-DNO_PVH_NOTE']);
+assembleAndLink('hello-spin', ['-DSPIN_FOREVER']);
+assembleAndLink('hello-halt', ['-DHALT_FOREVER']);
 
 const bytes = readFileSync(hello);
 writeFileSync(join(out, 'hello-truncated.elf'), bytes.subarray(0, Math.floor(bytes.length / 2)));
@@ -47,4 +51,4 @@ writeFileSync(join(out, 'hello-truncated.elf'), bytes.subarray(0, Math.floor(byt
 const pub = join(root, 'public', 'guests', 'hello.elf');
 mkdirSync(dirname(pub), { recursive: true });
 if (!existsSync(pub) || !readFileSync(pub).equals(bytes)) writeFileSync(pub, bytes);
-console.log(`build-guests: ${hello} (${bytes.length} bytes), hello-nonote.elf, hello-truncated.elf`);
+console.log(`build-guests: ${hello} (${bytes.length} bytes) and the test variants in ${out}`);

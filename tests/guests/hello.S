@@ -7,6 +7,8 @@
  * Xen CPUID leaves, installs the hypercall page through the MSR from leaf base+2, then prints two
  * lines with console_io through the hypercall page and powers off with SCHEDOP_shutdown.
  * Failures before Xen is found are reported on the debug port 0xE9 and end in cli; hlt.
+ * Test variants (build.mjs): -DNO_PVH_NOTE drops the Xen note; -DSPIN_FOREVER loops after printing
+ * instead of shutting down; -DHALT_FOREVER executes cli; hlt after printing.
  * AT&T syntax, GNU as.
  */
 
@@ -166,6 +168,14 @@ found_xen:
         movl $1, %ecx
         call console_write
 
+#if defined(SPIN_FOREVER)
+        /* Test variant: never shut down, never halt (exercises --timeout). */
+13:     jmp 13b
+#elif defined(HALT_FOREVER)
+        /* Test variant: halt with interrupts off (a stuck guest). */
+        cli
+        hlt
+#endif
         /* SCHEDOP_shutdown(SHUTDOWN_poweroff). */
         movl $SCHEDOP_shutdown, %edi
         movq $shutdown_args, %rsi

@@ -24,7 +24,8 @@ function webpvh(args: string[]) {
 }
 
 beforeAll(() => {
-  if (!existsSync(HELLO) || !existsSync(join(GUESTS, 'hello-nonote.elf')) || !existsSync(join(GUESTS, 'hello-truncated.elf'))) {
+  const needed = ['hello.elf', 'hello-nonote.elf', 'hello-truncated.elf', 'hello-spin.elf', 'hello-halt.elf'];
+  if (!needed.every((f) => existsSync(join(GUESTS, f)))) {
     const r = spawnSync(process.execPath, [join(ROOT, 'tests', 'guests', 'build.mjs')], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`building the test guests failed:\n${r.stderr}`);
   }
@@ -49,6 +50,31 @@ describe('webpvh boot hello.elf', () => {
     const r = webpvh(['boot', '--kernel', HELLO, '--memory', '16', '--timeout', '60']);
     expect(r.stdout).toBe('hello from PVH\ncmdline: \n');
     expect(r.code, r.stderr).toBe(0);
+  });
+});
+
+describe('how a run ends', () => {
+  it('--timeout stops a guest that never shuts down (exit 6) while the slices keep running', () => {
+    const t0 = Date.now();
+    const r = webpvh(['boot', '--kernel', join(GUESTS, 'hello-spin.elf'), '--memory', '16', '--timeout', '1', '--stats']);
+    expect(r.code, r.stderr).toBe(6);
+    expect(r.stdout).toContain('hello from PVH');
+    expect(r.stderr).toMatch(/timeout: stopped the VM after 1 s/);
+    expect(Number(r.stderr.match(/instructions=(\d+)/)![1])).toBeGreaterThan(1_000_000);
+    expect(Date.now() - t0).toBeLessThan(30_000);
+  });
+
+  it('HLT with interrupts disabled is reported as a stuck guest (exit 4)', () => {
+    const r = webpvh(['boot', '--kernel', join(GUESTS, 'hello-halt.elf'), '--memory', '16', '--timeout', '60']);
+    expect(r.code, r.stderr).toBe(4);
+    expect(r.stderr).toMatch(/^webpvh: guest crash: vCPU 0 executed HLT with interrupts disabled at RIP 0x[0-9a-f]+/);
+  });
+
+  it('--vcpus 2 warns that only vCPU 0 runs, and still boots', () => {
+    const r = webpvh(['boot', '--kernel', HELLO, '--memory', '16', '--vcpus', '2', '--timeout', '60']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/warning: SMP not yet supported: 2 vCPUs configured, only vCPU 0 runs/);
+    expect(r.stdout).toContain('hello from PVH');
   });
 });
 
