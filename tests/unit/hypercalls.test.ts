@@ -124,6 +124,18 @@ describe('implemented sub-ops', () => {
     expect(d.call(X.__HYPERVISOR_xen_version, [BigInt(X.XENVER_get_features), 0x8000n], ctx)).toBe(-X.EINVAL);
   });
 
+  it('console_io write copies in bounded chunks; a fault part-way returns -EFAULT', () => {
+    const { d, ctx } = setup();
+    const sizes: number[] = [];
+    const c = { ...ctx, console: (b: Uint8Array) => sizes.push(b.length) };
+    expect(d.call(X.__HYPERVISOR_console_io, [0n, 200_000n, 0n], c)).toBe(0);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(200_000);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(64 * 1024);
+    sizes.length = 0;
+    expect(d.call(X.__HYPERVISOR_console_io, [0n, 0xffffffffn, 0n], c)).toBe(-X.EFAULT); // 4 GiB from a 1 MiB RAM
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(RAM);
+  });
+
   it('sched_op: shutdown reads the reason from the guest struct; yield returns 0', () => {
     const reasons: Array<[number, ShutdownReason]> = [
       [X.SHUTDOWN_poweroff, 'poweroff'],
