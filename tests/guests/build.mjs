@@ -6,6 +6,7 @@
 //   hello-truncated.elf  hello.elf cut in the middle of its load segment (boot must refuse it)
 //   hello-spin.elf       prints, then loops forever (for --timeout)
 //   hello-halt.elf       prints, then cli; hlt (a stuck guest)
+//   hello32.elf          ELF32 guest that stays in 32-bit protected mode (32-bit hypercall ABI)
 // The build is deterministic (no build id, relative source names), so rebuilding does not dirty
 // the committed public/guests/hello.elf. Needs Debian packages: gcc, binutils.
 
@@ -31,12 +32,12 @@ function run(cmd, args) {
   }
 }
 
-function assembleAndLink(name, defines) {
+function assembleAndLink(name, defines, { source = 'hello.S', script = 'hello.ld', bits = 64 } = {}) {
   const obj = join(out, `${name}.o`);
   const elf = join(out, `${name}.elf`);
-  run('gcc', ['-c', '-x', 'assembler-with-cpp', ...defines, '-o', obj, 'hello.S']);
-  run('ld', ['-nostdlib', '-static', '--build-id=none', '-z', 'max-page-size=4096', '-z', 'noexecstack',
-    '--no-warn-rwx-segments', '-T', 'hello.ld', '-o', elf, obj]);
+  run('gcc', ['-c', bits === 32 ? '-m32' : '-m64', '-x', 'assembler-with-cpp', ...defines, '-o', obj, source]);
+  run('ld', ['-nostdlib', '-static', '--build-id=none', '-m', bits === 32 ? 'elf_i386' : 'elf_x86_64',
+    '-z', 'max-page-size=4096', '-z', 'noexecstack', '--no-warn-rwx-segments', '-T', script, '-o', elf, obj]);
   return elf;
 }
 
@@ -44,6 +45,7 @@ const hello = assembleAndLink('hello', []);
 assembleAndLink('hello-nonote', ['-DNO_PVH_NOTE']);
 assembleAndLink('hello-spin', ['-DSPIN_FOREVER']);
 assembleAndLink('hello-halt', ['-DHALT_FOREVER']);
+assembleAndLink('hello32', [], { source: 'hello32.S', script: 'hello32.ld', bits: 32 });
 
 const bytes = readFileSync(hello);
 writeFileSync(join(out, 'hello-truncated.elf'), bytes.subarray(0, Math.floor(bytes.length / 2)));

@@ -24,7 +24,7 @@ function webpvh(args: string[]) {
 }
 
 beforeAll(() => {
-  const needed = ['hello.elf', 'hello-nonote.elf', 'hello-truncated.elf', 'hello-spin.elf', 'hello-halt.elf'];
+  const needed = ['hello.elf', 'hello-nonote.elf', 'hello-truncated.elf', 'hello-spin.elf', 'hello-halt.elf', 'hello32.elf'];
   if (!needed.every((f) => existsSync(join(GUESTS, f)))) {
     const r = spawnSync(process.execPath, [join(ROOT, 'tests', 'guests', 'build.mjs')], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`building the test guests failed:\n${r.stderr}`);
@@ -44,6 +44,13 @@ describe('webpvh boot hello.elf', () => {
     expect(r.stderr).toMatch(/hypercalls: .*console_io=4/);
     expect(r.stderr).toMatch(/sched_op=1/);
     expect(r.stderr).toMatch(/unimplemented-hypercalls=0/);
+  });
+
+  it('an ELF32 guest using the 32-bit hypercall convention (EBX/ECX/EDX) boots too', () => {
+    const r = webpvh(['boot', '--kernel', join(GUESTS, 'hello32.elf'), '--cmdline', 'x=1 y', '--memory', '16', '--timeout', '60', '--stats']);
+    expect(r.stdout).toBe('hello from PVH (32-bit)\ncmdline: x=1 y\n');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/console_io=3 sched_op=1/);
   });
 
   it('an empty command line prints an empty cmdline line', () => {
