@@ -18,6 +18,8 @@ export interface BootOptions {
   /** Seconds; 0 = none. */
   timeout: number;
   stats: boolean;
+  /** I/O port of an emulated QEMU isa-debug-exit device (test kernels). */
+  debugExit?: number;
 }
 
 export type CliCommand = BootOptions | { command: 'help' };
@@ -39,6 +41,9 @@ options:
                     terminal escapes removed (default: a line ending in "# " or "$ ")
   --timeout SECONDS stop the VM after this long (default 0 = never)
   --stats           print instruction and hypercall statistics to stderr at exit
+  --debug-exit PORT emulate QEMU's isa-debug-exit device at I/O port PORT (decimal or 0x hex,
+                    4 ports wide): a guest write of V stops the VM with exit status
+                    ((V << 1) | 1) & 0xff, as QEMU does (for test kernels)
   -h, --help        this text
 
 ${EXIT_CODES_HELP}
@@ -100,6 +105,13 @@ export function parseArgs(argv: readonly string[]): CliCommand {
         const n = Number(v);
         if (!/^\d+(\.\d+)?$/.test(v) || !Number.isFinite(n)) throw new UsageError(`--timeout expects seconds, got "${v}"`);
         o.timeout = n;
+        break;
+      }
+      case '--debug-exit': {
+        const v = value();
+        const n = /^0x[0-9a-f]+$/i.test(v) ? parseInt(v.slice(2), 16) : /^\d+$/.test(v) ? Number(v) : NaN;
+        if (!(n >= 0 && n <= 0xfffc)) throw new UsageError(`--debug-exit expects an I/O port 0..0xfffc (decimal or 0x hex), got "${v}"`);
+        o.debugExit = n;
         break;
       }
       case '--stats':

@@ -36,4 +36,5 @@ export const EXIT_CODES_HELP = `Exit status:
   4  the guest crashed (SHUTDOWN_crash, unimplemented instruction, halted with interrupts off)
   5  triple fault
   6  --timeout expired
-  7  the guest's watchdog fired (SHUTDOWN_watchdog)`;
+  7  the guest's watchdog fired (SHUTDOWN_watchdog)
+  With --debug-exit, a write of V to the device ends with ((V << 1) | 1) & 0xff instead.`;

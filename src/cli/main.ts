@@ -123,7 +123,7 @@ async function boot(opts: BootOptions): Promise<void> {
   try {
     machine = await Machine.create(
       wasm,
-      { kernel, initrd, cmdline: opts.cmdline, memoryMiB: opts.memoryMiB, vcpus: opts.vcpus },
+      { kernel, initrd, cmdline: opts.cmdline, memoryMiB: opts.memoryMiB, vcpus: opts.vcpus, debugExitPort: opts.debugExit },
       { console },
     );
   } catch (e) {
@@ -163,6 +163,7 @@ async function boot(opts: BootOptions): Promise<void> {
     } catch (e) {
       return finish(EXIT_INTERNAL, `internal error: ${(e as Error).stack ?? e}`);
     }
+    if (r.shutdown?.exitStatus !== undefined) return finish(r.shutdown.exitStatus & 0xff, undefined);
     if (r.shutdown) return finish(exitCodeForShutdown(r.shutdown.reason), describe(r.shutdown.reason, r.shutdown.detail));
     if (scriptDone) return finish(EXIT_POWEROFF, undefined);
     if (r.idle) {

@@ -12,6 +12,11 @@ export interface MachineConfig {
   vcpus?: number;
   /** Deterministic time: the virtual clock advances with instructions executed, not wall time. */
   deterministic?: boolean;
+  /**
+   * Emulate QEMU's isa-debug-exit device at this I/O port (and the 3 after it): a guest write of v
+   * powers the VM off with exitStatus (v << 1) | 1. Off by default (test kernels only).
+   */
+  debugExitPort?: number;
 }
 
 export interface MachineIO {
@@ -46,12 +51,19 @@ export interface MachineStats {
   unimplementedByName?: Record<string, number>;
 }
 
+export interface MachineShutdown {
+  reason: ShutdownReason;
+  detail?: string;
+  /** Set when the guest ended through the isa-debug-exit device: (value << 1) | 1. */
+  exitStatus?: number;
+}
+
 /** Result of one run slice. */
 export interface SliceResult {
   /** Instructions executed in this slice, all vCPUs. */
   instructions: number;
   /** Set once the guest has shut down; the machine does nothing after that. */
-  shutdown?: { reason: ShutdownReason; detail?: string };
+  shutdown?: MachineShutdown;
   /** All vCPUs idle (halted/blocked): the caller may sleep until `wakeAtMs` (performance.now() clock). */
   idle: boolean;
   wakeAtMs?: number;

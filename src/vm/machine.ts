@@ -45,9 +45,10 @@ import {
   V_TSC_KHZ,
   V_VENDOR_AMD,
 } from '../../wasm/layout.ts';
-import type { MachineConfig, MachineIO, MachineStats, ShutdownReason, SliceResult, VcpuInfo } from './api.ts';
+import type { MachineConfig, MachineIO, MachineShutdown, MachineStats, ShutdownReason, SliceResult, VcpuInfo } from './api.ts';
 import { Core, Gpr, type VcpuRegs } from './core.ts';
 import { BootError } from '../hypervisor/boot-error.ts';
+import { DEBUG_EXIT_SIZE, DebugExit } from '../hypervisor/debug-exit.ts';
 import { xenCpuid, XEN_CPUID_BASE, XEN_HYPERCALL_MSR } from '../hypervisor/cpuid-xen.ts';
 import { GuestMemory } from '../hypervisor/guest-memory.ts';
 import { buildHypercallPage, hypercallPageGpa } from '../hypervisor/hypercall-page.ts';
@@ -85,11 +86,12 @@ export class Machine {
   private readonly vcpus: VcpuSlot[];
   private readonly mem: GuestMemory;
   private readonly hypercalls = new HypercallDispatcher();
-  private shutdownState?: { reason: ShutdownReason; detail?: string };
+  private shutdownState?: MachineShutdown;
   private inputBuffer: number[] = [];
   private readonly startMs = now();
   private readonly deterministic: boolean;
   private readonly warningsList: string[] = [];
+  private readonly debugExit?: DebugExit;
 
   private constructor(
     private readonly core: Core,
@@ -98,6 +100,7 @@ export class Machine {
   ) {
     this.memory = core.memory;
     this.deterministic = cfg.deterministic ?? false;
+    if (cfg.debugExitPort !== undefined) this.debugExit = new DebugExit(cfg.debugExitPort);
     const ex = core.exports;
     this.mem = new GuestMemory(
       core.ram(),
@@ -278,6 +281,16 @@ export class Machine {
     const size = v.u32(V_EXIT_SIZE);
     if (v.u32(V_EXIT_WRITE) === 1) {
       if (port === DEBUGCON_PORT) this.io.console(new Uint8Array([Number(v.u64(V_EXIT_VALUE) & 0xffn)]));
+      else if (this.debugExit?.handles(port)) {
+        const value = v.u64(V_EXIT_VALUE) & allOnes(size);
+        this.stop('poweroff', `isa-debug-exit: guest wrote ${hexStr(value)} to port ${hexStr(port)}`, DebugExit.status(value));
+      }
+      return;
+    }
+    if (this.debugExit?.handles(port)) {
+      // QEMU's isa-debug-exit reads as 0.
+      v.setU64(V_IO_DATA, 0n);
+      v.setU32(V_IO_PENDING, 1);
       return;
     }
     // Reads: port 0xE9 answers 0xE9 (the Bochs detection convention); nothing else is there.
@@ -292,9 +305,9 @@ export class Machine {
     v.setU32(V_IO_PENDING, 1);
   }
 
-  private stop(reason: ShutdownReason, detail?: string): void {
+  private stop(reason: ShutdownReason, detail?: string, exitStatus?: number): void {
     if (this.shutdownState) return;
-    this.shutdownState = { reason, detail };
+    this.shutdownState = exitStatus === undefined ? { reason, detail } : { reason, detail, exitStatus };
     for (const s of this.vcpus) s.online = false;
   }
 
@@ -345,7 +358,7 @@ export class Machine {
   }
 
   /** Set once the guest has shut down. */
-  get shutdown(): { reason: ShutdownReason; detail?: string } | undefined {
+  get shutdown(): MachineShutdown | undefined {
     return this.shutdownState;
   }
 }
@@ -362,6 +375,10 @@ function checkConfig(cfg: MachineConfig): { mib: number; vcpus: number; ramBytes
   }
   if (!Number.isInteger(vcpus) || vcpus < 1 || vcpus > MAX_VCPUS_CFG) {
     throw new BootError('bad-config', 'config', `vcpus must be between 1 and ${MAX_VCPUS_CFG}, got ${vcpus}`);
+  }
+  const port = cfg.debugExitPort;
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 0xffff - (DEBUG_EXIT_SIZE - 1))) {
+    throw new BootError('bad-config', 'config', `debugExitPort must be an I/O port 0..${0xffff - (DEBUG_EXIT_SIZE - 1)}, got ${port}`);
   }
   return { mib, vcpus, ramBytes: mib * 1024 * 1024 };
 }
