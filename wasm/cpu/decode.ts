@@ -2,7 +2,7 @@
 // being executed. The decoded fields are module globals: one instruction is in flight at a time and
 // nothing is allocated.
 import { SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_ES, EXIT_UNIMPLEMENTED, V_EXIT_BYTES } from "../layout";
-import { cpu, mode64, codeSize32, reg64, readReg, writeReg, byteRegOffset, segBase } from "./state";
+import { cpu, mode64, codeSize32, reg64, readReg, writeReg, byteRegOffset, segBase, setAddrSeg } from "./state";
 import { fault, raise, requestExit, EXC_GP } from "./fault";
 import { fetchEntry, readN, writeN, T_MMIO } from "./mmu";
 
@@ -106,7 +106,8 @@ export function decodePrefixes(): u32 {
   if (mode64) {
     opsize = rexW ? 8 : (p66 ? 2 : 4);
     adsize = p67 ? 4 : 8;
-    // In 64-bit mode CS/DS/ES/SS overrides are ignored.
+    // CS/DS/ES/SS overrides are ignored in 64-bit mode: an RSP/RBP base still means SS (#SS when
+    // non-canonical) whatever the prefix says.
     if (segOverride >= 0 && segOverride < SEG_FS) segOverride = -1;
   } else {
     const d = codeSize32;
@@ -174,7 +175,7 @@ export function decodeModrm(): void {
       } else {
         const b = base | rexB;
         off += reg64(b);
-        if (base == 4 || base == 5) seg = SEG_SS;
+        if (b == 4 || b == 5) seg = SEG_SS; // RSP/RBP only: R12/R13 bases default to DS
       }
     } else if (rm == 5 && mod == 0) {
       off = fetchS32();
@@ -182,7 +183,7 @@ export function decodeModrm(): void {
     } else {
       const b = rm | rexB;
       off = reg64(b);
-      if (rm == 5) seg = SEG_SS;
+      if (b == 5) seg = SEG_SS;
     }
     if (mod == 1) off += fetchS8();
     else if (mod == 2) off += fetchS32();
@@ -206,6 +207,7 @@ export function effectiveOffset(): u64 {
 
 /** Linear address of segment:offset. */
 export function linear(seg: i32, off: u64): u64 {
+  setAddrSeg(seg);
   if (mode64) return seg >= SEG_FS ? off + segBase(seg) : off;
   return (off + segBase(seg)) & 0xffffffff;
 }

@@ -30,6 +30,7 @@ import {
 
 /** Execute one instruction whose first opcode byte (after prefixes) is `op`. */
 export function dispatch(op: u32): void {
+  if (lock && !lockableOneByte(op)) { raiseUD(); return; }
   // The ALU block 00..3F: six forms per operation, the rest are segment pushes/pops and BCD.
   if (op < 0x40 && (op & 7) < 6) { aluForm(op); return; }
   switch (op) {
@@ -126,6 +127,18 @@ export function dispatch(op: u32): void {
   }
 }
 
+/** Opcodes LOCK may prefix (their handlers still reject register destinations). */
+function lockableOneByte(op: u32): bool {
+  if (op == 0x0f) return true; // checked again on the second byte
+  if (op < 0x40) return (op & 7) < 2 && op != 0x38 && op != 0x39; // ALU r/m destinations, not CMP
+  return (op >= 0x80 && op <= 0x83) || op == 0x86 || op == 0x87 || op == 0xf6 || op == 0xf7 ||
+    op == 0xfe || op == 0xff || op == 0x0f;
+}
+function lockableTwoByte(op: u32): bool {
+  return op == 0xab || op == 0xb3 || op == 0xbb || op == 0xba || op == 0xb0 || op == 0xb1 ||
+    op == 0xc0 || op == 0xc1 || op == 0xc7;
+}
+
 function incDecReg(op: u32): void {
   // Only reached outside 64-bit mode (decodePrefixes consumes REX bytes in 64-bit mode).
   decodeRegOnly(<i32>(op & 7));
@@ -167,9 +180,9 @@ function groupFF(): void {
     case 0: incDecE(opsize, false); return;
     case 1: incDecE(opsize, true); return;
     case 2: if (lock) { raiseUD(); return; } indirectNear(true); return;
-    case 3: farIndirect(true); return;
+    case 3: if (lock) { raiseUD(); return; } farIndirect(true); return;
     case 4: if (lock) { raiseUD(); return; } indirectNear(false); return;
-    case 5: farIndirect(false); return;
+    case 5: if (lock) { raiseUD(); return; } farIndirect(false); return;
     case 6: if (lock) { raiseUD(); return; } pushE(); return;
     default: raiseUD(); return;
   }
@@ -177,6 +190,7 @@ function groupFF(): void {
 
 function twoByte(op: u32): void {
   if (fault) return;
+  if (lock && !lockableTwoByte(op)) { raiseUD(); return; }
   switch (op) {
     case 0x00: group6(); return;
     case 0x01: group7(); return;

@@ -31,6 +31,8 @@ export function deliver(vector: i32, kind: i32, error: i32, retIp: u64): void {
   clearFault();
   deliverOnce(vector, kind, error, retIp);
   if (!fault) return;
+  // INT n / INT3 / INTO: a fault while delivering is a fault of that instruction (RIP at it).
+  if (kind == INT_SOFTWARE || kind == INT_SOFT_EXCEPTION) return;
   // Delivery faulted. A fault while delivering #DF is a triple fault.
   if (vector == EXC_DF) { clearFault(); tripleFault = true; return; }
   const v2 = faultVector, e2 = faultError;

@@ -6,10 +6,10 @@
 // The fast path of every access is one tag compare plus one permission-mask compare.
 import {
   TLB_BASE, TLB_BYTES, TLB_ENTRIES, TLB_ENTRY_SIZE, GUEST_RAM_BASE, V_CR3, V_CR2, V_CR4, CR4_PSE, CR4_PGE,
-  V_IO_PENDING, V_IO_DATA, V_EXIT_ADDR, V_EXIT_SIZE, V_EXIT_WRITE, V_EXIT_VALUE, EXIT_MMIO,
+  V_IO_PENDING, V_IO_DATA, SEG_SS, V_EXIT_ADDR, V_EXIT_SIZE, V_EXIT_WRITE, V_EXIT_VALUE, EXIT_MMIO,
 } from "../layout";
-import { cpu, vcpuIndex, pagingMode, cpl, nxEnabled, wpEnabled, mode64 } from "./state";
-import { raise, fault, requestExit, exitAfter, exitAfterInstruction, EXC_PF, EXC_GP, PF_P, PF_W, PF_U, PF_RSVD, PF_I } from "./fault";
+import { cpu, vcpuIndex, pagingMode, cpl, nxEnabled, wpEnabled, mode64, addrSeg } from "./state";
+import { raise, fault, requestExit, exitAfter, exitAfterInstruction, EXC_PF, EXC_GP, EXC_SS, PF_P, PF_W, PF_U, PF_RSVD, PF_I } from "./fault";
 
 export const ACC_READ: i32 = 0;
 export const ACC_WRITE: i32 = 1;
@@ -188,7 +188,18 @@ function walk(lin: u64, access: i32, user: bool): i64 {
   return <i64>(pa + (lin & (pageSize - 1)));
 }
 
+function nonCanonical(): void { raise(addrSeg == SEG_SS ? EXC_SS : EXC_GP, 0); }
+
+/** A page-crossing access whose last byte is non-canonical faults before any page is touched. */
+function crossesNonCanonical(lin: u64, size: i32): bool {
+  if (!(mode64 || pagingMode == 4)) return false;
+  if (isCanonical(lin + <u64>(size - 1))) return false;
+  nonCanonical();
+  return true;
+}
+
 function pageFault(lin: u64, err: u32): void {
+  if (fault) return; // an earlier fault of this instruction wins, and CR2 stays its
   store<u64>(cpu + V_CR2, lin);
   raise(EXC_PF, <i32>err);
 }
@@ -199,7 +210,7 @@ function pageFault(lin: u64, err: u32): void {
  */
 export function tlbFill(lin: u64, access: i32, user: bool): usize {
   if (mode64 || pagingMode == 4) {
-    if (!isCanonical(lin)) { raise(EXC_GP, 0); return 0; }
+    if (!isCanonical(lin)) { nonCanonical(); return 0; }
   } else {
     lin &= 0xffffffff;
   }
@@ -266,6 +277,7 @@ function readSlow(lin: u64, size: i32, access: i32): u64 {
   const off = <i32>(lin & 0xfff);
   if (off + size > 4096) {
     // Crosses a page: translate both pages first so a fault leaves nothing half done.
+    if (crossesNonCanonical(lin, size)) return 0;
     let v: u64 = 0;
     for (let i = 0; i < size; i++) {
       const b = readSlow(lin + <u64>i, 1, access);
@@ -289,6 +301,7 @@ function writeSlow(lin: u64, size: i32, v: u64): void {
   const off = <i32>(lin & 0xfff);
   if (off + size > 4096) {
     // Probe both pages for write permission before writing any byte.
+    if (crossesNonCanonical(lin, size)) return;
     const first = 4096 - off;
     if (entryFor(lin, ACC_WRITE, writeReq) == 0) return;
     if (entryFor(lin + <u64>first, ACC_WRITE, writeReq) == 0) return;
@@ -369,6 +382,7 @@ export function writeN(lin: u64, size: i32, v: u64): void {
 export function probeWrite(lin: u64, size: i32): void {
   if (hostFor(lin, size, writeReq) != 0) return;
   const off = <i32>(lin & 0xfff);
+  if (off + size > 4096 && crossesNonCanonical(lin, size)) return;
   if (entryFor(lin, ACC_WRITE, writeReq) == 0) return;
   if (off + size > 4096) entryFor(lin + <u64>(4096 - off), ACC_WRITE, writeReq);
 }

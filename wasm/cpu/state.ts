@@ -55,6 +55,10 @@ export function updateMode(): void {
   wpEnabled = (cr0 & CR0_WP) != 0;
 }
 
+/** Segment of the most recent linear-address computation: a non-canonical SS access is #SS. */
+export let addrSeg: i32 = 0;
+@inline export function setAddrSeg(s: i32): void { addrSeg = s; }
+
 // ---- general registers ----
 @inline export function reg64(r: i32): u64 { return load<u64>(cpu + V_GPR + (<usize>r << 3)); }
 @inline export function setReg64(r: i32, v: u64): void { store<u64>(cpu + V_GPR + (<usize>r << 3), v); }

@@ -361,7 +361,7 @@ function div(src: u64, size: i32, signed: bool): void {
       if (qu > m) { raise(EXC_DE, -1); return; }
       q = qu; r = n % src;
     } else {
-      const ns = <i64>n, d = sext(src, size);
+      const ns = size == 2 ? sext(n, 4) : <i64>n, d = sext(src, size);
       if (d == -1 && ns == i64.MIN_VALUE) { raise(EXC_DE, -1); return; }
       const qs = ns / d;
       const lim = <i64>1 << <i64>(bits - 1);

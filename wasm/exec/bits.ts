@@ -8,7 +8,7 @@ import {
   decodeModrm, readE, writeE, readG, writeG, regField, rmField, fetch8, opsize, adsize, isMem, eaSeg,
   effectiveOffset, linear, lock, rep, regIndex, rexB,
 } from "../cpu/decode";
-import { read8, write8, probeWrite, atomicHost } from "../cpu/mmu";
+import { readN, writeN, probeWrite, atomicHost } from "../cpu/mmu";
 
 /** op: 0 BT, 1 BTS, 2 BTR, 3 BTC. `imm` selects the 0F BA form (offset from imm8, no address adjust). */
 function bitOp(op: i32, imm: bool): void {
@@ -30,7 +30,8 @@ function bitOp(op: i32, imm: bool): void {
     else if (op == 3) writeReg(idx, size, v ^ mask);
     return;
   }
-  // Memory: the bit string starts at the operand; a register offset is signed and may reach far.
+  // Memory: the bit string starts at the operand; a register offset is signed and selects the
+  // operand-sized word holding the bit. The whole word is accessed, as hardware does.
   let off = effectiveOffset();
   let bit: u64;
   if (imm) {
@@ -42,32 +43,37 @@ function bitOp(op: i32, imm: bool): void {
     bit = <u64>signed & <u64>(bits - 1);
   }
   if (adsize == 4) off &= 0xffffffff; else if (adsize == 2) off &= 0xffff;
-  // Address the containing byte: same bit, simpler and atomic-friendly.
-  const lin = linear(eaSeg, off + (bit >> 3));
-  const mask = <u8>(1 << <u8>(bit & 7));
+  const lin = linear(eaSeg, off);
+  const mask: u64 = <u64>1 << bit;
   if (op == 0) {
-    const v = read8(lin);
+    const v = readN(lin, size);
     if (fault) return;
-    setFlagBit(RFLAGS_CF, (<u8>v & mask) != 0);
+    setFlagBit(RFLAGS_CF, (v & mask) != 0);
     return;
   }
   if (lock) {
-    const h = atomicHost(lin, 1);
+    const h = atomicHost(lin, size);
     if (fault) return;
-    if (h != 0) {
-      let old: u8;
-      if (op == 1) old = atomic.or<u8>(h, mask);
-      else if (op == 2) old = atomic.and<u8>(h, ~mask);
-      else old = atomic.xor<u8>(h, mask);
-      setFlagBit(RFLAGS_CF, (old & mask) != 0);
-      return;
-    }
+    if (h != 0) { setFlagBit(RFLAGS_CF, (atomicBitOp(h, size, op, mask) & mask) != 0); return; }
   }
-  probeWrite(lin, 1);
-  const v = <u8>read8(lin);
+  probeWrite(lin, size);
+  const v = readN(lin, size);
   if (fault) return;
   setFlagBit(RFLAGS_CF, (v & mask) != 0);
-  write8(lin, <u64>(op == 1 ? (v | mask) : op == 2 ? (v & ~mask) : (v ^ mask)));
+  writeN(lin, size, op == 1 ? (v | mask) : op == 2 ? (v & ~mask) : (v ^ mask));
+}
+
+/** Atomic OR/AND-NOT/XOR of `mask` into the word at host address h; returns the old value. */
+function atomicBitOp(h: usize, size: i32, op: i32, mask: u64): u64 {
+  if (size == 2) {
+    const m = <u16>mask;
+    return <u64>(op == 1 ? atomic.or<u16>(h, m) : op == 2 ? atomic.and<u16>(h, ~m) : atomic.xor<u16>(h, m));
+  }
+  if (size == 4) {
+    const m = <u32>mask;
+    return <u64>(op == 1 ? atomic.or<u32>(h, m) : op == 2 ? atomic.and<u32>(h, ~m) : atomic.xor<u32>(h, m));
+  }
+  return op == 1 ? atomic.or<u64>(h, mask) : op == 2 ? atomic.and<u64>(h, ~mask) : atomic.xor<u64>(h, mask);
 }
 
 /** 0F A3 BT, 0F AB BTS, 0F B3 BTR, 0F BB BTC. */

@@ -79,7 +79,7 @@ export function loop(opcode: u32): void {
   if (opcode == 0xe3) take = c == 0;
   else {
     c = (c - 1) & m;
-    setReg64(1, (reg64(1) & ~m) | c);
+    setReg64(1, adsize == 4 ? c : ((reg64(1) & ~m) | c));
     take = c != 0;
     if (opcode == 0xe0) take = take && !cond(4);
     else if (opcode == 0xe1) take = take && cond(4);

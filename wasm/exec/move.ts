@@ -75,6 +75,7 @@ export function lea(): void {
 export function xchgForm(opcode: u32): void {
   const size = opcode == 0x86 ? 1 : opsize;
   decodeModrm();
+  if (lock && !isMem) { raiseUD(); return; }
   const g = readG(size);
   if (!isMem) {
     const idx = regIndex(rmField, size);

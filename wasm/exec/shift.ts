@@ -15,7 +15,7 @@ export function shiftE(size: i32, op: i32, rawCount: u32): void {
   if (isMem) probeWrite(eaLinear(), size);
   const a = readE(size);
   if (fault) return;
-  if (count == 0) return;
+  if (count == 0) { if (size == 4 && !isMem) writeE(4, a); return; }
   const m = sizeMask(size);
   const sb = signBit(size);
   let r: u64 = 0;
@@ -99,7 +99,7 @@ export function group2(opcode: u32): void {
   let count: u32;
   if (opcode <= 0xc1) count = fetch8();
   else if (opcode <= 0xd1) count = 1;
-  else count = <u32>readReg(1, 1);
+  else count = <u32>readReg(1, 2) & 0xff; // CL
   if (fault) return;
   shiftE(size, regField & 7, count);
 }
@@ -110,12 +110,12 @@ export function shiftDouble(opcode: u32): void {
   if (lock) { raiseUD(); return; }
   const size = opsize;
   const bits = <u64>(size << 3);
-  const raw = (opcode & 1) == 0 ? fetch8() : <u32>readReg(1, 1);
+  const raw = (opcode & 1) == 0 ? fetch8() : <u32>readReg(1, 2) & 0xff; // imm8 or CL
   const count = <u64>(raw & (size == 8 ? 0x3f : 0x1f));
   if (isMem) probeWrite(eaLinear(), size);
   const a = readE(size);
   if (fault) return;
-  if (count == 0) return;
+  if (count == 0) { if (size == 4 && !isMem) writeE(4, a); return; }
   const b = readG(size);
   const m = sizeMask(size);
   const sb = signBit(size);

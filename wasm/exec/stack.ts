@@ -130,10 +130,10 @@ export function enter(): void {
   if (fault) return;
   const frame = sp;
   if (level > 0) {
-    let bp = rbp;
+    let bp = wrapStack(reg64(5));
     for (let i: u32 = 1; i < level; i++) {
       bp = wrapStack(bp - <u64>s);
-      const v = readN(linear(SEG_SS, stackSize == 8 ? bp : bp), s);
+      const v = readN(linear(SEG_SS, bp), s);
       if (fault) return;
       sp = wrapStack(sp - <u64>s);
       writeN(linear(SEG_SS, sp), s, v);
