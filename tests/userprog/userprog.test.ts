@@ -1,0 +1,114 @@
+// Real static x86-64 Linux programs on the core, checked against the host: every program in
+// tests/userprog/programs is built with musl-gcc (build.mjs), run natively, then run as a user process
+// on build/core.wasm (linux-user.ts); stdout and exit status must be identical.
+//
+// libc: musl (Debian musl-tools), `musl-gcc -static -O2 -fno-pie -no-pie -mgeneral-regs-only`, so the
+// programs' own code has no x87/MMX/SSE. musl's libc.a itself was compiled normally; of what these
+// programs link, the functions with SSE/x87 are (build/userprog/<name>.fp.json lists them per binary):
+//   __init_libc      pxor/movaps only on the AT_SECURE path (uid != euid ...): never reached here
+//   vfprintf, printf_core, pop_arg, fmt_fp (the whole printf family): pxor/movaps/movdqu on every call
+//   malloc's alloc_slot and free's nontrivial_free (mallocng): pxor/movups when a group is set up/freed
+// so out.h formats integers by hand through fputs/putchar, and only two programs need SSE:
+// SSE_PROGRAMS below. Until the core has SSE, those may stop at EXIT_UNIMPLEMENTED, but only on an
+// instruction objdump shows touching x87/SSE state, and only after printing a prefix of the native
+// output; anything else fails. Set USERPROG_STRICT=1 to require them to pass too.
+import { spawnSync, execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ensurePrograms, programNames } from './build.mjs';
+import { CORE_WASM, hexBytes, runLinuxUser, type RunResult } from './linux-user.ts';
+
+/** Programs that reach SSE code in musl (see above), with the musl function expected to stop them. */
+const SSE_PROGRAMS: Record<string, string[]> = {
+  malloc: ['nontrivial_free', 'alloc_slot'],
+  printf: ['vfprintf', 'printf_core', 'pop_arg', 'printf', 'snprintf'],
+};
+const STRICT = process.env.USERPROG_STRICT === '1';
+const ARGS = ['alpha', 'b c', ''];
+const ENV = { USERPROG: '1' };
+const MAX_INSTRUCTIONS = 1_000_000_000;
+
+const FP_INSN = /%xmm|%ymm|%st\b|%st\(|%mm\d|\bf(ld|st|ild|ist|isttp|xsave|xrstor|nstcw|ldcw)|mxcsr|\bemms\b/;
+
+let built: Record<string, { bin: string; fp: Record<string, string[]> }>;
+let wasm: WebAssembly.Module;
+
+/** objdump's view of the instruction at `rip`: "<function+off>: mnemonic operands". */
+function disassembleAt(bin: string, rip: bigint): { fn: string; insn: string; text: string } {
+  const out = execFileSync('objdump', ['-d', `--start-address=${rip}`, `--stop-address=${rip + 16n}`, bin]).toString();
+  const fn = /<([^+>]+)(\+0x[0-9a-f]+)?>:/.exec(out)?.[1] ?? '?';
+  const lines = out.split('\n').filter((l) => /^\s+[0-9a-f]+:\t/.test(l));
+  const insn = lines[0]?.split('\t').slice(2).join(' ').trim() ?? '?';
+  return { fn, insn, text: lines.slice(0, 3).map((l) => l.trim()).join('\n') };
+}
+
+function describeStop(name: string, r: RunResult): string {
+  const o = r.outcome;
+  if (o.kind === 'exit') return `exit status ${o.status}`;
+  let s = o.message;
+  if (o.kind === 'unimplemented' || o.kind === 'fault' || o.kind === 'syscall') {
+    const d = disassembleAt(built[name].bin, o.rip);
+    s += `\n  in ${d.fn}:\n    ${d.text.replace(/\n/g, '\n    ')}`;
+  }
+  return s;
+}
+
+beforeAll(async () => {
+  built = ensurePrograms(); // throws naming musl-tools when musl-gcc is missing
+  if (!existsSync(CORE_WASM)) execFileSync('npm', ['run', 'build:wasm'], { stdio: 'inherit' });
+  wasm = await WebAssembly.compile(readFileSync(CORE_WASM));
+});
+
+describe('static Linux user programs: core vs native', () => {
+  it('found the test programs', () => {
+    expect(programNames().length).toBeGreaterThanOrEqual(8);
+  });
+
+  for (const name of programNames()) {
+    it(name, async () => {
+      const { bin } = built[name];
+      const native = spawnSync(bin, ARGS, { env: ENV, maxBuffer: 64 << 20 });
+      expect(native.error).toBeUndefined();
+      expect(native.signal, `${name} died natively`).toBeNull();
+
+      const r = await runLinuxUser(readFileSync(bin), {
+        wasm,
+        argv: [bin, ...ARGS],
+        envp: Object.entries(ENV).map(([k, v]) => `${k}=${v}`),
+        maxInstructions: MAX_INSTRUCTIONS,
+      });
+      const mips = r.instructions / Math.max(r.seconds, 1e-9) / 1e6;
+      const stop = describeStop(name, r);
+      console.log(
+        `userprog ${name}: ${r.instructions} instructions, ${r.seconds.toFixed(2)} s, ${mips.toFixed(1)} MIPS; ${stop}; syscalls ${JSON.stringify(Object.fromEntries(r.syscalls))}`,
+      );
+
+      const o = r.outcome;
+      const sseAllowed = !STRICT && name in SSE_PROGRAMS;
+      if (sseAllowed && o.kind === 'unimplemented') {
+        // Known gap: the core has no SSE yet. Only an x87/SSE instruction in the expected musl function
+        // may stop the run, the core must report the bytes really at RIP, and the output so far must match.
+        const d = disassembleAt(bin, o.rip);
+        expect(d.insn, `${name} stopped on a non-SSE instruction:\n${stop}`).toMatch(FP_INSN);
+        expect(SSE_PROGRAMS[name], `${name} stopped in an unexpected function:\n${stop}`).toContain(d.fn);
+        const fileBytes = execFileSync('objdump', ['-d', `--start-address=${o.rip}`, `--stop-address=${o.rip + 4n}`, bin])
+          .toString()
+          .split('\n')
+          .filter((l) => /^\s+[0-9a-f]+:\t/.test(l))
+          .map((l) => l.split('\t')[1].trim())
+          .join(' ');
+        expect(hexBytes(o.bytes.subarray(0, 4)), 'V_EXIT_BYTES vs the binary').toBe(fileBytes);
+        expect(native.stdout.subarray(0, r.stdout.length).toString('latin1'), 'output before the SSE stop').toBe(
+          r.stdout.toString('latin1'),
+        );
+        console.log(`userprog ${name}: KNOWN GAP (no SSE in the core yet): ${d.fn}: ${d.insn}`);
+        return;
+      }
+      expect(o.kind, `${name} did not exit normally on the core:\n${stop}\nstdout so far:\n${r.stdout.toString('latin1').slice(-2000)}`).toBe('exit');
+      expect(r.stdout.toString('latin1')).toBe(native.stdout.toString('latin1'));
+      expect(r.stderr.toString('latin1')).toBe(native.stderr.toString('latin1'));
+      expect(o.kind === 'exit' ? o.status : -1).toBe(native.status);
+      if (name in SSE_PROGRAMS) console.log(`userprog ${name}: passes — remove it from SSE_PROGRAMS`);
+    });
+  }
+});
