@@ -851,7 +851,7 @@ F('MOV r/m,Sreg (8C)', (c) => {
   c.osize(s);
   c.op = [0x8c];
   c.reg(c.r.bool(0.97) ? c.r.int(6) : c.r.range(6, 7)); // 6, 7: #UD
-  rm(c, s, { write: true });
+  rm(c, 2, { write: true }); // a memory destination is always 16 bits, whatever the operand size
 });
 F('MOV r8,imm8 (B0+r)', (c) => {
   c.byteRegs();
