@@ -108,7 +108,7 @@ export async function runLinuxUser(elf: Uint8Array, opts: RunOptions): Promise<R
   const cpu = core.vcpu(0);
   const mem = new AddressSpace(core.ram(), 0x100000);
 
-  buildSupervisor(core, mem);
+  const kstackPa = buildSupervisor(mem);
   const { entry, brkStart, phdr, phnum } = loadElf(elf, mem);
   const rsp = buildStack(mem, opts.argv, opts.envp, { entry, phdr, phnum });
   setUserState(cpu, mem, entry, rsp);
@@ -128,7 +128,7 @@ export async function runLinuxUser(elf: Uint8Array, opts: RunOptions): Promise<R
   const max = opts.maxInstructions ?? 2_000_000_000;
   const slice = opts.slice ?? 1_000_000;
   const t0 = performance.now();
-  const outcome = loop(core, cpu, mem, sys, max, slice);
+  const outcome = loop(core, cpu, mem, sys, kstackPa, max, slice);
   const seconds = (performance.now() - t0) / 1000;
   return {
     outcome,
@@ -140,7 +140,7 @@ export async function runLinuxUser(elf: Uint8Array, opts: RunOptions): Promise<R
   };
 }
 
-function loop(core: Core, cpu: VcpuRegs, mem: AddressSpace, sys: LinuxSyscalls, max: number, slice: number): Outcome {
+function loop(core: Core, cpu: VcpuRegs, mem: AddressSpace, sys: LinuxSyscalls, kstackPa: number, max: number, slice: number): Outcome {
   for (;;) {
     const done = Number(cpu.u64(L.V_INSN_COUNT));
     if (done >= max) return { kind: 'budget', rip: cpu.rip, message: `instruction budget of ${max} spent at rip ${hex(cpu.rip)}` };
@@ -182,13 +182,13 @@ function loop(core: Core, cpu: VcpuRegs, mem: AddressSpace, sys: LinuxSyscalls, 
       continue;
     }
     if (at >= EXC_STUB && at < EXC_STUB + BigInt(NVEC) * EXC_STUB_SIZE) {
-      return exceptionOutcome(cpu, mem, Number(cpu.gpr(Gpr.RAX) & 0xffn));
+      return exceptionOutcome(cpu, mem, kstackPa, Number(cpu.gpr(Gpr.RAX) & 0xffn));
     }
     return { kind: 'error', rip: cpu.rip, message: `VMCALL from unexpected rip ${hex(at)}` };
   }
 }
 
-function exceptionOutcome(cpu: VcpuRegs, mem: AddressSpace, vector: number): Outcome {
+function exceptionOutcome(cpu: VcpuRegs, mem: AddressSpace, kstackPa: number, vector: number): Outcome {
   // The frame is on the supervisor stack (TSS.RSP0): [error code] RIP CS RFLAGS RSP SS.
   const sp = cpu.gpr(Gpr.RSP);
   const rd = (va: bigint) => {
@@ -216,9 +216,8 @@ function exceptionOutcome(cpu: VcpuRegs, mem: AddressSpace, vector: number): Out
   return { kind: 'fault', vector, rip, error, cr2, message };
 }
 
-let kstackPa = 0;
-
-function buildSupervisor(core: Core, mem: AddressSpace): void {
+/** Builds GDT, IDT, TSS, stubs and the kernel stack; returns the kernel stack's physical address. */
+function buildSupervisor(mem: AddressSpace): number {
   const ram = mem.ram;
   const dv = new DataView(ram.buffer, ram.byteOffset, ram.byteLength);
   const gdt = mem.allocFrame();
@@ -230,6 +229,7 @@ function buildSupervisor(core: Core, mem: AddressSpace): void {
   mem.mapPage(IDT_VA, idt, PROT_READ, false);
   mem.mapPage(TSS_VA, tss, RW, false);
   mem.mapPage(STUB_VA, stub, PROT_READ | PROT_EXEC, false);
+  let kstackPa = 0;
   for (let i = 0; i < 4; i++) {
     const f = mem.allocFrame();
     if (i === 0) kstackPa = f;
@@ -260,7 +260,7 @@ function buildSupervisor(core: Core, mem: AddressSpace): void {
     q(idt + v * 16, (off & 0xffffn) | (BigInt(SEL_KCODE) << 16n) | ((0x8en | (dpl << 5n)) << 40n) | (((off >> 16n) & 0xffffn) << 48n));
     q(idt + v * 16 + 8, off >> 32n);
   }
-  void core;
+  return kstackPa;
 }
 
 function loadElf(bytes: Uint8Array, mem: AddressSpace): { entry: number; brkStart: number; phdr: number; phnum: number } {
