@@ -112,3 +112,35 @@ describe('static Linux user programs: core vs native', () => {
     });
   }
 });
+
+/** faults.c modes: the signal a native run dies of, and the exception the core must stop with. */
+const FAULTS: { mode: string; signal: NodeJS.Signals; vector: number; error: bigint | null; cr2?: 'rodata' | 'data_code' | bigint; rip?: 'data_code' }[] = [
+  { mode: 'write-rodata', signal: 'SIGSEGV', vector: 14, error: 0x7n, cr2: 'rodata' }, // P|W|U
+  { mode: 'exec-data', signal: 'SIGSEGV', vector: 14, error: 0x15n, cr2: 'data_code', rip: 'data_code' }, // P|U|I (NX)
+  { mode: 'unmapped', signal: 'SIGSEGV', vector: 14, error: 0x4n, cr2: 0x10000000n }, // U, not present
+  { mode: 'kernel', signal: 'SIGSEGV', vector: 14, error: 0x5n, cr2: 0xffffffff80003000n }, // P|U on a supervisor page
+  { mode: 'div0', signal: 'SIGFPE', vector: 0, error: null },
+  { mode: 'ud2', signal: 'SIGILL', vector: 6, error: null },
+];
+
+describe('user-mode faults: core exception vs native signal (faults.c)', () => {
+  for (const f of FAULTS) {
+    it(f.mode, async () => {
+      const { bin } = built.faults;
+      const native = spawnSync(bin, [f.mode], { env: ENV });
+      expect(native.signal).toBe(f.signal);
+      const r = await runLinuxUser(readFileSync(bin), { wasm, argv: [bin, f.mode], envp: ['USERPROG=1'], maxInstructions: 10_000_000 });
+      const o = r.outcome;
+      console.log(`userprog faults ${f.mode}: ${describeStop('faults', r)}`);
+      expect(r.stdout.toString('latin1')).toBe(native.stdout.toString('latin1'));
+      expect(o.kind, describeStop('faults', r)).toBe('fault');
+      if (o.kind !== 'fault') return;
+      const addr = (k: string) => BigInt(new RegExp(`^${k}=(0x[0-9a-f]+)$`, 'm').exec(r.stdout.toString('latin1'))![1]);
+      expect(o.vector).toBe(f.vector);
+      expect(o.error).toBe(f.error);
+      if (f.cr2 !== undefined) expect(o.cr2).toBe(typeof f.cr2 === 'bigint' ? f.cr2 : addr(f.cr2));
+      if (f.rip) expect(o.rip).toBe(addr(f.rip));
+      else expect(disassembleAt(bin, o.rip).fn).toBe('main');
+    });
+  }
+});
