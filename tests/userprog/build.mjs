@@ -13,8 +13,8 @@ export const PROGRAM_DIR = join(here, 'programs');
 export const OUT_DIR = join(root, 'build', 'userprog');
 
 // -mgeneral-regs-only keeps the program's own code free of x87/MMX/SSE (it implies -mno-sse
-// -mno-sse2 -mno-mmx -mno-80387). musl's libc.a was compiled normally; see the report in
-// README-style comments of userprog.test.ts for which of its functions use SSE.
+// -mno-sse2 -mno-mmx -mno-80387). musl's libc.a was compiled normally: the header comment of
+// userprog.test.ts says which of its functions use SSE and which programs reach them.
 export const CFLAGS = ['-static', '-O2', '-fno-pie', '-no-pie', '-mgeneral-regs-only', '-Wall', '-Werror', '-g0'];
 const COMPILER = 'musl-gcc';
 
