@@ -8,15 +8,16 @@ import {
   CR0_CD, CR0_NW, V_DR as V_DR0, V_MISC_ENABLE,
 } from "./layout";
 import {
-  cpu, selectVcpu, updateMode, mode64, codeSize32, rip, setRip, setSegment, segBase,
+  cpu, selectVcpu, updateMode, mode64, codeSize32, rip, setRip, setSegment, segBase, loadRip, saveRip,
 } from "./cpu/state";
 import { loadFlags, saveFlags, getFlags } from "./cpu/flags";
 import {
   fault, faultExit, faultVector, faultError, clearFault, exitAfter, clearExitAfter, NO_ERROR, pushesErrorCode,
+  attention, clearAttention,
 } from "./cpu/fault";
 import { selectTlb, updateAccessMasks, flushTlbAll, probeTranslate } from "./cpu/mmu";
 import {
-  decodePrefixes, ip, startIp, setStartIp, setCsBase, invalidateFetch, branched, clearBranched,
+  decodePrefixes, nextIp, startIp, setStartIp, setCsBase, invalidateFetch, branched, clearBranched,
 } from "./cpu/decode";
 import { dispatch } from "./cpu/dispatch";
 import { deliver, tripleFault, clearTripleFault, INT_EXTERNAL, INT_EXCEPTION } from "./cpu/interrupts";
@@ -48,7 +49,7 @@ export function resetVcpu(vcpu: i32): void {
   store<u64>(cpu + V_APIC_BASE, 0xfee00000 | (vcpu == 0 ? 0x100 : 0) | 0x800);
   store<u64>(cpu + V_MISC_ENABLE, 1);
   store<u32>(cpu + V_TSC_KHZ, 1000000);
-  setRip(0xfff0);
+  store<u64>(cpu + V_RIP, 0xfff0);
   selectTlb(vcpu);
   flushTlbAll();
 }
@@ -81,6 +82,7 @@ export function run(vcpu: i32, budget: i32): i32 {
   updateMode();
   updateAccessMasks();
   loadFlags();
+  loadRip();
   setCsBase(mode64 ? 0 : segBase(SEG_CS));
   invalidateFetch();
   clearFault();
@@ -102,35 +104,46 @@ export function run(vcpu: i32, budget: i32): i32 {
   }
 
   const limit = <u64>budget;
+  // Anything to take before the first instruction: an interrupt, or a vCPU still halted.
+  if (takeInterrupt(shadow)) { if (tripleFault) return finish(EXIT_SHUTDOWN, false); }
+  if (load<u32>(cpu + V_HALTED) != 0) return finish(EXIT_HLT, false);
+  clearAttention();
   while (executed < limit) {
-    // External interrupt: taken when IF=1 and no STI/MOV SS shadow.
-    if (load<u32>(cpu + V_EXTINT_VALID) != 0 && !shadow && (getFlags() & RFLAGS_IF) != 0) {
-      store<u32>(cpu + V_EXTINT_VALID, 0);
-      store<u32>(cpu + V_HALTED, 0);
-      deliver(<i32>load<u32>(cpu + V_EXTINT_VECTOR), INT_EXTERNAL, NO_ERROR, rip());
-      if (tripleFault) { exit = EXIT_SHUTDOWN; break; }
-    }
-    if (load<u32>(cpu + V_HALTED) != 0) { exit = EXIT_HLT; break; }
-    shadow = false;
     step();
     executed++;
+    setRunInstructions(executed);
+    if (!attention) continue;
+    clearAttention();
     if (fault) {
       if (faultExit != 0) { setRip(startIp); exit = faultExit; clearFault(); break; }
-      setRunInstructions(executed);
       deliver(faultVector, INT_EXCEPTION, pushesErrorCode(faultVector) ? faultError : NO_ERROR, startIp);
       if (tripleFault) { exit = EXIT_SHUTDOWN; break; }
+      shadow = false;
+      if (takeInterrupt(false) && tripleFault) { exit = EXIT_SHUTDOWN; break; }
       continue;
     }
+    // The STI / MOV SS shadow covers exactly one more instruction: look again after it.
     if (shadowNext) { shadow = true; setShadowNext(false); }
+    else shadow = false;
     if (exitAfter != 0) { exit = exitAfter; clearExitAfter(); break; }
-    setRunInstructions(executed);
+    if (takeInterrupt(shadow) && tripleFault) { exit = EXIT_SHUTDOWN; break; }
   }
   store<u32>(cpu + V_INT_SHADOW, shadow ? 1 : 0);
   return finish(exit, true);
 }
 
-function finish(exit: i32, saveRip: bool): i32 {
+/** Deliver a requested external interrupt if IF=1 and no shadow; true if one was delivered. */
+function takeInterrupt(shadow: bool): bool {
+  if (load<u32>(cpu + V_EXTINT_VALID) == 0 || shadow || (getFlags() & RFLAGS_IF) == 0) return false;
+  store<u32>(cpu + V_EXTINT_VALID, 0);
+  store<u32>(cpu + V_HALTED, 0);
+  deliver(<i32>load<u32>(cpu + V_EXTINT_VECTOR), INT_EXTERNAL, NO_ERROR, rip());
+  return true;
+}
+
+function finish(exit: i32, unused: bool): i32 {
   saveFlags();
+  saveRip();
   store<u64>(cpu + V_INSN_COUNT, load<u64>(cpu + V_INSN_COUNT) + executed);
   store<u32>(cpu + V_EXIT_REASON, exit);
   store<u64>(cpu + V_EXIT_RIP, startIp);
@@ -148,5 +161,8 @@ function step(): void {
   dispatch(op);
   if (fault) return;
   if (repContinue) return; // RIP stays on the REP instruction
-  if (!branched) setRip(mode64 ? ip : (codeSize32 ? ip & 0xffffffff : ip & 0xffff));
+  if (!branched) {
+    const ip = nextIp();
+    setRip(mode64 ? ip : (codeSize32 ? ip & 0xffffffff : ip & 0xffff));
+  }
 }

@@ -1,47 +1,88 @@
 // Instruction fetch, prefixes, ModRM/SIB effective addresses and operand access for the instruction
 // being executed. The decoded fields are module globals: one instruction is in flight at a time and
 // nothing is allocated.
-import { SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_ES, EXIT_UNIMPLEMENTED, V_EXIT_BYTES } from "../layout";
+import { SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_ES, EXIT_UNIMPLEMENTED, V_EXIT_BYTES } from "../layout";
 import { cpu, mode64, codeSize32, reg64, readReg, writeReg, byteRegOffset, segBase, setAddrSeg } from "./state";
 import { fault, raise, requestExit, EXC_GP } from "./fault";
 import { fetchEntry, readN, writeN, T_MMIO } from "./mmu";
 
 // ---- instruction stream ----
-/** Linear-address offset (RIP) of the next byte to fetch. */
-export let ip: u64 = 0;
+// Bytes are fetched through a window [fptr, fend) of host memory: the rest of the current code page,
+// clipped at the architectural 15-byte instruction limit. The fast path is a compare and a load;
+// crossing a page, the limit, or a cold cache take fetchSlow. The next-instruction RIP is derived
+// from the window (nextIp()), so nothing is stored per byte.
 /** RIP of the instruction being executed. */
 export let startIp: u64 = 0;
+let fptr: usize = 0;
+let fend: usize = 0;
+let fIpBase: u64 = 0; // nextIp() = fIpBase + fptr
 let fetchPage: u64 = <u64>-1; // linear page cached for fetch
 let fetchHost: usize = 0;
 /** CS base for fetch (0 in 64-bit mode). */
 export let csBase: u64 = 0;
 
-export function setStartIp(v: u64): void { startIp = v; ip = v; }
-export function invalidateFetch(): void { fetchPage = <u64>-1; }
-export function setCsBase(b: u64): void { csBase = b; fetchPage = <u64>-1; }
+/** RIP of the byte after the last one fetched: the next instruction once decoding is done. */
+@inline export function nextIp(): u64 { return fIpBase + <u64>fptr; }
 
-function refill(lin: u64): bool {
-  const e = fetchEntry(lin);
-  if (e == 0) return false;
-  if ((load<u32>(e, 12) & T_MMIO) != 0) { requestExit(EXIT_UNIMPLEMENTED); return false; }
-  fetchPage = lin & ~(<u64>0xfff);
-  fetchHost = <usize>load<u32>(e, 8);
-  return true;
+export function invalidateFetch(): void { fetchPage = <u64>-1; fend = 0; }
+export function setCsBase(b: u64): void { csBase = b; invalidateFetch(); }
+
+/** Start fetching the instruction at `v`: reuse the cached code page when it holds `v`. */
+export function setStartIp(v: u64): void {
+  startIp = v;
+  let lin = v + csBase;
+  if (!mode64) lin &= 0xffffffff;
+  if ((lin & ~(<u64>0xfff)) == fetchPage) {
+    const host = fetchHost + <usize>(lin & 0xfff);
+    const pageEnd = fetchHost + 4096;
+    fIpBase = v - <u64>host;
+    fptr = host;
+    fend = host + 15 < pageEnd ? host + 15 : pageEnd;
+  } else {
+    fIpBase = v;
+    fptr = 0;
+    fend = 0;
+  }
 }
 
-export function fetch8(): u32 {
-  let lin = ip + csBase;
+function fetchSlow(): u32 {
+  const ipNow = fIpBase + <u64>fptr;
+  const used = ipNow - startIp;
+  if (used >= 15) { raise(EXC_GP, 0); return 0; }
+  let lin = ipNow + csBase;
   if (!mode64) lin &= 0xffffffff;
   if ((lin & ~(<u64>0xfff)) != fetchPage) {
-    if (!refill(lin)) return 0;
+    const e = fetchEntry(lin);
+    if (e == 0) return 0;
+    if ((load<u32>(e, 12) & T_MMIO) != 0) { requestExit(EXIT_UNIMPLEMENTED); return 0; }
+    fetchPage = lin & ~(<u64>0xfff);
+    fetchHost = <usize>load<u32>(e, 8);
   }
-  if (ip - startIp >= 15) { raise(EXC_GP, 0); return 0; }
-  ip++;
-  return <u32>load<u8>(fetchHost + <usize>(lin & 0xfff));
+  const host = fetchHost + <usize>(lin & 0xfff);
+  const pageEnd = fetchHost + 4096;
+  const limit = host + <usize>(15 - used);
+  fIpBase = ipNow - <u64>host;
+  fptr = host;
+  fend = limit < pageEnd ? limit : pageEnd;
+  return <u32>load<u8>(fptr++);
 }
-export function fetch16(): u32 { const lo = fetch8(); return lo | (fetch8() << 8); }
-export function fetch32(): u32 { const lo = fetch16(); return lo | (fetch16() << 16); }
-export function fetch64(): u64 { const lo = <u64>fetch32(); return lo | (<u64>fetch32() << 32); }
+
+@inline export function fetch8(): u32 {
+  if (fptr < fend) return <u32>load<u8>(fptr++);
+  return fetchSlow();
+}
+export function fetch16(): u32 {
+  if (fptr + 2 <= fend) { const v = <u32>load<u16>(fptr); fptr += 2; return v; }
+  const lo = fetch8(); return lo | (fetch8() << 8);
+}
+export function fetch32(): u32 {
+  if (fptr + 4 <= fend) { const v = load<u32>(fptr); fptr += 4; return v; }
+  const lo = fetch16(); return lo | (fetch16() << 16);
+}
+export function fetch64(): u64 {
+  if (fptr + 8 <= fend) { const v = load<u64>(fptr); fptr += 8; return v; }
+  const lo = <u64>fetch32(); return lo | (<u64>fetch32() << 32);
+}
 /** Signed immediates, sign-extended to 64 bits. */
 export function fetchS8(): u64 { return <u64>(<i64>(<i8>fetch8())); }
 export function fetchS16(): u64 { return <u64>(<i64>(<i16>fetch16())); }
@@ -75,29 +116,46 @@ export let rep: i32 = 0; // 0, 0xf2, 0xf3
 export let lock: bool = false;
 export let has66: bool = false;
 
+/** 26 2E 36 3E 64 65 66 67 F0 F2 F3: the legacy prefixes (a range test, not a compare chain). */
+@inline function isLegacyPrefix(b: u32): bool {
+  if (b >= 0xf0) return b != 0xf1 && b <= 0xf3;
+  if (b >= 0x64) return b <= 0x67;
+  return b >= 0x26 && b <= 0x3e && (b & 7) == 6;
+}
+
+let p66: bool = false;
+let p67: bool = false;
+
+function applyPrefix(b: u32): void {
+  switch (b) {
+    case 0x66: p66 = true; break;
+    case 0x67: p67 = true; break;
+    case 0xf0: lock = true; break;
+    case 0xf2: case 0xf3: rep = b; break;
+    case 0x64: segOverride = SEG_FS; break;
+    case 0x65: segOverride = SEG_GS; break;
+    default: segOverride = <i32>((b >> 3) & 3); break; // 26 ES, 2E CS, 36 SS, 3E DS
+  }
+}
+
 /** Read prefixes; returns the first opcode byte. */
 export function decodePrefixes(): u32 {
-  let b: u32;
-  let p66 = false, p67 = false;
-  rex = 0; segOverride = -1; rep = 0; lock = false;
+  let b = fetch8();
+  rex = 0; segOverride = -1; rep = 0; lock = false; p66 = false; p67 = false;
   while (true) {
-    b = fetch8();
-    if (fault) return 0;
-    switch (b) {
-      case 0x66: p66 = true; rex = 0; continue;
-      case 0x67: p67 = true; rex = 0; continue;
-      case 0xf0: lock = true; rex = 0; continue;
-      case 0xf2: case 0xf3: rep = b; rex = 0; continue;
-      case 0x26: segOverride = 0; rex = 0; continue;
-      case 0x2e: segOverride = 1; rex = 0; continue;
-      case 0x36: segOverride = 2; rex = 0; continue;
-      case 0x3e: segOverride = 3; rex = 0; continue;
-      case 0x64: segOverride = 4; rex = 0; continue;
-      case 0x65: segOverride = 5; rex = 0; continue;
+    while (isLegacyPrefix(b)) {
+      if (fault) return 0;
+      applyPrefix(b);
+      b = fetch8();
     }
-    if (mode64 && (b & 0xf0) == 0x40) { rex = <i32>b; continue; }
-    break;
+    // REX counts only directly before the opcode: a legacy prefix after it cancels it.
+    if (!mode64 || (b & 0xf0) != 0x40) break;
+    rex = <i32>b;
+    b = fetch8();
+    if (isLegacyPrefix(b)) rex = 0;
+    else if ((b & 0xf0) != 0x40) break;
   }
+  if (fault) return 0;
   has66 = p66;
   rexW = (rex & 8) != 0;
   rexR = (rex & 4) << 1;
@@ -199,7 +257,7 @@ export function setRegOperand(r: i32): void { isMem = false; rmField = r; }
 /** Effective address offset; valid once every immediate of the instruction has been fetched. */
 export function effectiveOffset(): u64 {
   if (ripRel) {
-    const v = eaOff + ip;
+    const v = eaOff + nextIp();
     return adsize == 4 ? (v & 0xffffffff) : v;
   }
   return eaOff;

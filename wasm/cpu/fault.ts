@@ -29,6 +29,15 @@ export const PF_U: u32 = 4;
 export const PF_RSVD: u32 = 8;
 export const PF_I: u32 = 16;
 
+/**
+ * Set when the run loop must look at something after the current instruction: a fault, an exit,
+ * an interrupt shadow, or IF becoming 1 (a pending interrupt may now be deliverable). Keeping this
+ * one flag lets the loop skip all of those checks on ordinary instructions.
+ */
+export let attention: bool = false;
+@inline export function needAttention(): void { attention = true; }
+@inline export function clearAttention(): void { attention = false; }
+
 /** Set when the current instruction faulted or must stop (exit to the hypervisor). */
 export let fault: bool = false;
 export let faultVector: i32 = 0;
@@ -39,6 +48,7 @@ export let faultExit: i32 = 0;
 export function raise(vector: i32, error: i32): void {
   if (fault) return; // the first fault of an instruction wins
   fault = true;
+  attention = true;
   faultVector = vector;
   faultError = error;
   faultExit = 0;
@@ -51,6 +61,7 @@ export function raise(vector: i32, error: i32): void {
 export function requestExit(code: i32): void {
   if (fault) return;
   fault = true;
+  attention = true;
   faultExit = code;
 }
 
@@ -67,5 +78,5 @@ export function pushesErrorCode(vector: i32): bool {
 
 /** An exit taken after the current instruction completes (hypercall, OUT, MMIO write, HLT, ...). */
 export let exitAfter: i32 = 0;
-export function exitAfterInstruction(code: i32): void { if (exitAfter == 0) exitAfter = code; }
+export function exitAfterInstruction(code: i32): void { if (exitAfter == 0) exitAfter = code; attention = true; }
 export function clearExitAfter(): void { exitAfter = 0; }

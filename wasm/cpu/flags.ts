@@ -3,6 +3,8 @@
 // live in `rflagsRest`. This module is the only place that knows how each operation defines its flags.
 import { V_RFLAGS, RFLAGS_CF, RFLAGS_PF, RFLAGS_AF, RFLAGS_ZF, RFLAGS_SF, RFLAGS_OF, RFLAGS_FIXED } from "../layout";
 import { cpu } from "./state";
+import { needAttention } from "./fault";
+import { RFLAGS_IF } from "../layout";
 
 export const STATUS_FLAGS: u64 = RFLAGS_CF | RFLAGS_PF | RFLAGS_AF | RFLAGS_ZF | RFLAGS_SF | RFLAGS_OF;
 
@@ -114,6 +116,7 @@ export function getFlags(): u64 {
 
 /** Replace RFLAGS wholesale (the caller has applied any privilege masking). */
 export function setFlags(v: u64): void {
+  if ((v & ~rflagsRest & RFLAGS_IF) != 0) needAttention(); // IF 0 -> 1: a pending interrupt may be taken
   rflagsRest = (v & 0x3f7fd7) | RFLAGS_FIXED;
   lzOp = FL_NONE;
 }

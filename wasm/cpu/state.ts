@@ -91,8 +91,12 @@ export function writeReg(r: i32, size: i32, v: u64): void {
   else setReg8At(r, <u8>v);
 }
 
-@inline export function rip(): u64 { return load<u64>(cpu + V_RIP); }
-@inline export function setRip(v: u64): void { store<u64>(cpu + V_RIP, v); }
+// RIP lives in a wasm global while run() executes (loadRip/saveRip move it to and from the block).
+let curRip: u64 = 0;
+@inline export function rip(): u64 { return curRip; }
+@inline export function setRip(v: u64): void { curRip = v; }
+export function loadRip(): void { curRip = load<u64>(cpu + V_RIP); }
+export function saveRip(): void { store<u64>(cpu + V_RIP, curRip); }
 
 // ---- segment registers ----
 @inline export function segPtr(seg: i32): usize { return cpu + V_SEG + <usize>seg * SEG_SIZE; }

@@ -10,7 +10,7 @@ import {
   cpu, cpl, mode64, protectedMode, reg64, setReg64, readReg, segSel, segAttr, setSegment, setRip,
 } from "../cpu/state";
 import {
-  ip, fetchS8, fetchS32, fetchS16, fetch16, fetch32, opsize, adsize, stackOpsize, decodeModrm, readE, isMem,
+  nextIp, fetchS8, fetchS32, fetchS16, fetch16, fetch32, opsize, adsize, stackOpsize, decodeModrm, readE, isMem,
   eaLinear, rexW, markBranched,
 } from "../cpu/decode";
 import { push, pop, peek, stackPtr, setStackPtr, adjustStack } from "../cpu/stack";
@@ -38,14 +38,14 @@ export function jcc(cc: i32, wide: bool): void {
   if (!wide) d = fetchS8();
   else d = (!mode64 && opsize == 2) ? fetchS16() : fetchS32();
   if (fault) return;
-  if (cond(cc)) jumpNear(ip + d, mode64 ? 8 : opsize);
+  if (cond(cc)) jumpNear(nextIp() + d, mode64 ? 8 : opsize);
 }
 
 /** EB JMP rel8, E9 JMP rel32/16. */
 export function jmpRel(short: bool): void {
   const d = short ? fetchS8() : ((!mode64 && opsize == 2) ? fetchS16() : fetchS32());
   if (fault) return;
-  jumpNear(ip + d, mode64 ? 8 : opsize);
+  jumpNear(nextIp() + d, mode64 ? 8 : opsize);
 }
 
 /** E8 CALL rel32/16. */
@@ -53,9 +53,9 @@ export function callRel(): void {
   const d = (!mode64 && opsize == 2) ? fetchS16() : fetchS32();
   if (fault) return;
   const s = stackOpsize();
-  push(ip, s);
+  push(nextIp(), s);
   if (fault) return;
-  jumpNear(ip + d, s);
+  jumpNear(nextIp() + d, s);
 }
 
 /** C3 RET, C2 RET imm16. */
@@ -84,7 +84,7 @@ export function loop(opcode: u32): void {
     if (opcode == 0xe0) take = take && !cond(4);
     else if (opcode == 0xe1) take = take && cond(4);
   }
-  if (take) jumpNear(ip + d, mode64 ? 8 : opsize);
+  if (take) jumpNear(nextIp() + d, mode64 ? 8 : opsize);
 }
 
 /** FF /2 CALL Ev, /4 JMP Ev (ModRM decoded). */
@@ -92,7 +92,7 @@ export function indirectNear(call: bool): void {
   const s = stackOpsize();
   const t = readE(s);
   if (fault) return;
-  if (call) { push(ip, s); if (fault) return; }
+  if (call) { push(nextIp(), s); if (fault) return; }
   jumpNear(t, s);
 }
 
@@ -102,7 +102,7 @@ function farJump(sel: u32, off: u64, call: bool, s: i32): void {
   if (!protectedMode) {
     if (call) {
       push(<u64>segSel(SEG_CS), s); if (fault) return;
-      push(ip, s); if (fault) return;
+      push(nextIp(), s); if (fault) return;
     }
     setCS(sel, <u64>(sel << 4), 0xffff, segAttr(SEG_CS), 0);
     setRip(s == 2 ? off & 0xffff : off & 0xffffffff);
@@ -115,7 +115,7 @@ function farJump(sel: u32, off: u64, call: bool, s: i32): void {
   if ((a & 0x10) == 0) { raise(EXC_GP, <i32>(sel & 0xfffc)); return; } // system descriptor (gate)
   if (call) {
     push(<u64>segSel(SEG_CS), s); if (fault) return;
-    push(ip, s); if (fault) return;
+    push(nextIp(), s); if (fault) return;
   }
   setCS((sel & 0xfffc) | <u32>cpl, descBase(d), descLimit(d), a, cpl);
   setRip(mode64 ? off : (s == 2 ? off & 0xffff : off & 0xffffffff));
@@ -190,17 +190,17 @@ function nullInaccessibleDataSegments(): void {
 export function intN(): void {
   const v = fetchN8();
   if (fault) return;
-  deliver(<i32>v, INT_SOFTWARE, -1, ip);
+  deliver(<i32>v, INT_SOFTWARE, -1, nextIp());
   markBranched();
 }
 function fetchN8(): u32 { const b = <u32>fetchS8() & 0xff; return b; }
 
-export function int3(): void { deliver(EXC_BP, INT_SOFT_EXCEPTION, -1, ip); markBranched(); }
+export function int3(): void { deliver(EXC_BP, INT_SOFT_EXCEPTION, -1, nextIp()); markBranched(); }
 export function into(): void {
   if (mode64) { raiseUD(); return; }
-  if ((getFlags() & RFLAGS_OF) != 0) { deliver(EXC_OF, INT_SOFT_EXCEPTION, -1, ip); markBranched(); }
+  if ((getFlags() & RFLAGS_OF) != 0) { deliver(EXC_OF, INT_SOFT_EXCEPTION, -1, nextIp()); markBranched(); }
 }
-export function int1(): void { deliver(EXC_DB, INT_SOFT_EXCEPTION, -1, ip); markBranched(); }
+export function int1(): void { deliver(EXC_DB, INT_SOFT_EXCEPTION, -1, nextIp()); markBranched(); }
 
 // ---- IRET ----
 export function iret(): void {

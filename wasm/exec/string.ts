@@ -44,8 +44,9 @@ export function stringOp(op: i32, size: i32): void {
         break;
       }
       case 1: {
-        const a = readN(linear(srcSeg, getIdx(RSI)), size);
+        // The host CPU (AMD) touches ES:[rDI] first: its fault wins when both operands fault.
         const b = readN(linear(SEG_ES, getIdx(RDI)), size);
+        const a = readN(linear(srcSeg, getIdx(RSI)), size);
         if (fault) return;
         aluOp(ALU_CMP, a, b, size);
         setIdx(RSI, getIdx(RSI) + delta);

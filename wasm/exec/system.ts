@@ -12,13 +12,13 @@ import {
 } from "../layout";
 import { getFlags, setFlags, setFlagBit } from "../cpu/flags";
 import { RFLAGS_ZF } from "../layout";
-import { fault, raise, raiseGP, raiseUD, exitAfterInstruction, EXC_GP } from "../cpu/fault";
+import { fault, raise, raiseGP, raiseUD, exitAfterInstruction, needAttention, EXC_GP } from "../cpu/fault";
 import {
   cpu, cpl, mode64, protectedMode, reg64, setReg64, readReg, writeReg, segSel, segBase, segLimit, segAttr,
   setSegment, setSegBase, updateMode, setRip,
 } from "../cpu/state";
 import {
-  ip, decodeModrm, readE, writeE, isMem, eaLinear, regField, rmField, opsize, modrm, rep, has66, rexW, lock,
+  nextIp, decodeModrm, readE, writeE, isMem, eaLinear, regField, rmField, opsize, modrm, rep, has66, rexW, lock,
   invalidateFetch, markBranched,
 } from "../cpu/decode";
 import { readN, writeN, read8, flushTlbAll, flushTlbNonGlobal, invlpg, updateAccessMasks } from "../cpu/mmu";
@@ -28,7 +28,7 @@ import { loadLdt, loadTr, readDescriptor, descLo, descAttr, descLimit, attrDpl, 
 
 /** Set by STI / MOV SS / POP SS: interrupts are inhibited for the next instruction. */
 export let shadowNext: bool = false;
-export function setShadowNext(v: bool): void { shadowNext = v; }
+export function setShadowNext(v: bool): void { shadowNext = v; if (v) needAttention(); }
 
 @inline function requireCpl0(): bool {
   if (cpl != 0) { raiseGP(0); return false; }
@@ -321,7 +321,7 @@ export function syscall(): void {
   const star = load<u64>(cpu + V_STAR);
   const sel = <u32>((star >> 32) & 0xfffc);
   if ((efer & EFER_LMA) != 0) {
-    setReg64(1, ip);
+    setReg64(1, nextIp());
     const f = getFlags();
     setReg64(11, f & ~(<u64>RFLAGS_RF));
     const target = mode64 ? load<u64>(cpu + V_LSTAR) : load<u64>(cpu + V_CSTAR);
@@ -330,7 +330,7 @@ export function syscall(): void {
     setCS(sel, 0, 0xffffffff, 0xa09b, 0);
     setRip(target);
   } else {
-    setReg64(1, ip & 0xffffffff);
+    setReg64(1, nextIp() & 0xffffffff);
     setFlags(getFlags() & ~(<u64>(RFLAGS_IF | RFLAGS_RF | RFLAGS_VM)));
     setSegment(SEG_SS, sel + 8, 0, 0xffffffff, 0xc093);
     setCS(sel, 0, 0xffffffff, 0xc09b, 0);
@@ -402,7 +402,7 @@ export function cli(): void {
 export function sti(): void {
   if (protectedMode && cpl > <i32>((getFlags() & RFLAGS_IOPL) >> 12)) { raiseGP(0); return; }
   const f = getFlags();
-  if ((f & RFLAGS_IF) == 0) shadowNext = true;
+  if ((f & RFLAGS_IF) == 0) setShadowNext(true);
   setFlags(f | RFLAGS_IF);
 }
 
