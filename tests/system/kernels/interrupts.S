@@ -197,6 +197,15 @@ main64:
         EXIT 0
 
 user_code:
+        /* IRETQ to ring 3 nulls DS/ES when they hold DPL0 data segments (SDM, IRET operation:
+         * "IF segment register points to data or non-conforming code segment AND CPL > DPL THEN
+         * SegmentSelector <- 0"). */
+        movq %ds, %rax
+        movq %es, %rcx
+        PUTS "interrupts: after iretq to ring 3"
+        PVAL "ds=", %rax, 4
+        PVAL "es=", %rcx, 4
+        NL
         TRY int $0x40
         IDTLINE "user_int_dpl0_gate"
         NL

@@ -97,6 +97,10 @@ main32:
         LINE32 "ds_null_descriptor"
         NL32
 
+        /* Not tested: segment limit checks on data accesses (SDM: an access past a data segment's
+         * limit is #GP(0), #SS(0) for SS). QEMU 7.2 TCG does not check limits; neither does our core
+         * (an ES with limit 0xfff accepted a dword read at 0xffe). */
+
         /* ---- 32-bit paging with PSE: PDE0 = 4 MiB identity (U), PDE1 -> pt32, PDE2 = 4 MiB at 0 again. */
         movl $(0 + P + W + U + PS), pd32
         movl $(pt32 + P + W + U), pd32 + 4
@@ -224,6 +228,13 @@ ring3_back32:
         EXIT32 0
 
 user32:
+        movl %ds, %eax
+        movl %es, %ecx
+        /* IRET to an outer level nulls DS/ES/FS/GS that hold DPL < CPL data segments (SDM, IRET). */
+        PUTS32 "legacy32: after iret to ring 3"
+        PVAL32 "ds=", %eax, 4
+        PVAL32 "es=", %ecx, 4
+        NL32
         movl $UDATA, %eax               /* IRET to ring 3 nulled DS/ES (DPL0 data) */
         movl %eax, %ds
         movl %eax, %es
