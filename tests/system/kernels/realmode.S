@@ -229,11 +229,18 @@ rm_div:
         RNL
 
         /* Back to protected mode, then long mode (the trampoline path). */
+        /* As Linux's trampoline_start: WBINVD, LIDTL/LGDTL, LMSW to set PE, LJMPL to 32-bit code. */
         cli
+        wbinvd
+        lidtl rm_ivt_desc - rm_blob
         lgdtl rm_gdt_desc - rm_blob
-        movl %cr0, %eax
-        orl $1, %eax
-        movl %eax, %cr0
+        smsw %bx
+        andw $1, %bx
+        RPUTS "realmode: msw.pe before lmsw="
+        RHEX %bx
+        RNL
+        movw $1, %ax
+        lmsw %ax
         ljmpl $KCODE32, $pm32_back
 
 /* INT 0x30 handler: records the frame and FLAGS inside the handler. */
