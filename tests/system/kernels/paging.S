@@ -228,6 +228,56 @@ main64:
         PVAL "rip=", exc_rip, 16
         NL
 
+        /* Accesses that cross into a not-present page (pt_t[12] present, pt_t[13] not): CR2 is the
+         * first byte of the missing page; the faulting write leaves the present page unchanged;
+         * REP MOVSB/STOSB stop at the boundary with RCX/RSI/RDI showing the progress (what Linux's
+         * copy_to/from_user fixups read back). */
+        SETPTE 12, (P + W)
+        movq $0, pt_t + 13 * 8
+        invlpg VA + 0xd000
+        movabsq $0x1111111111111111, %rax
+        movq %rax, tpages + 0xcff8
+        TRY movq VA + 0xcffc, %rax
+        PFLINE "cross_read"
+        NL
+        movq $-1, %rax
+        TRY movq %rax, VA + 0xcffa
+        PFLINE "cross_write"
+        PVAL "first_page=", tpages + 0xcff8
+        NL
+        movq $(VA + 0xcff8), %rsi
+        movq $(tpages + 0x1000), %rdi
+        movq $16, %rcx
+        cld
+        TRY rep movsb
+        PFLINE "rep_movsb_src"
+        PVAL "rcx=", %rcx, 4
+        movq $(VA + 0xd000), %rax
+        subq %rsi, %rax
+        PVAL "src_left=", %rax, 4
+        subq $tpages + 0x1000, %rdi
+        PVAL "dst_done=", %rdi, 4
+        NL
+        movq $(VA + 0xcffd), %rdi
+        movq $20, %rcx
+        movb $0x77, %al
+        TRY rep stosb
+        PFLINE "rep_stosb_dst"
+        PVAL "rcx=", %rcx, 4
+        PVAL "rdi=", %rdi, 8
+        PVAL "first_page=", tpages + 0xcff8
+        NL
+        std
+        movq $(VA + 0xd003), %rsi
+        movq $(tpages + 0x1100), %rdi
+        movq $8, %rcx
+        TRY rep movsb                   /* backwards: the very first byte faults */
+        cld
+        PFLINE "rep_movsb_backwards"
+        PVAL "rcx=", %rcx, 4
+        PVAL "rsi=", %rsi, 8
+        NL
+
         /* 2 MiB page (pd_t[1] -> physical 0x400000) and 1 GiB page (PDPT0[2] -> physical 0). */
         movq $(0x400000 + P + W + PS), %rax
         movq %rax, pd_t + 8
