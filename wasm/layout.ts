@@ -99,7 +99,19 @@ export const V_VENDOR_AMD = 0x384; // u32 1 = advertise AuthenticAMD, 0 = Genuin
 export const V_APIC_ID = 0x388; // u32 reported in CPUID.1:EBX[31:24] and leaf 0xB
 export const V_FAULT_COUNT = 0x38c; // u32 nested faults during one delivery (for #DF / triple fault)
 
-export const V_FXSAVE = 0x400; // 512-byte FXSAVE image (x87/SSE state), 16-byte aligned
+// x87/SSE state lives in the FXSAVE layout (64-bit form) between runs and while running.
+export const V_FXSAVE = 0x400; // 512 bytes, 16-byte aligned
+export const FX_FCW = 0x00; // u16 x87 control word
+export const FX_FSW = 0x02; // u16 x87 status word
+export const FX_FTW = 0x04; // u8 abridged tag word (1 bit per register)
+export const FX_FOP = 0x06; // u16 last x87 opcode
+export const FX_FIP = 0x08; // u64 last x87 instruction pointer
+export const FX_FDP = 0x10; // u64 last x87 data pointer
+export const FX_MXCSR = 0x18; // u32
+export const FX_MXCSR_MASK = 0x1c; // u32
+export const FX_ST = 0x20; // 8 x 16 bytes: 80-bit registers (order: see wasm/exec/x87.ts)
+export const FX_XMM = 0xa0; // 16 x 16 bytes: XMM0..XMM15
+export const V_X87_EXTRA = 0x600; // 256 bytes the x87 engine may use for state beyond the image
 
 // ---- exit codes returned by run() ----
 export const EXIT_BUDGET = 1; // instruction budget spent

@@ -23,6 +23,8 @@ import {
 } from "../exec/control";
 import { stringOpcode } from "../exec/string";
 import { inOut } from "../exec/io";
+import { sseTwoByte, sse0F38, sse0F3A, fxGroup15 } from "../exec/sse";
+import { x87Escape, x87Wait } from "../exec/x87";
 import {
   movCr, movDr, clts, group6, group7, larLsl, rdmsrInsn, wrmsrInsn, cpuidInsn, rdtsc, rdpid, syscall, sysret,
   sysenter, sysexit, cli, sti, hlt, pause, group15, setShadowNext,
@@ -75,7 +77,7 @@ export function dispatch(op: u32): void {
     case 0x98: cbw(); return;
     case 0x99: cwd(); return;
     case 0x9a: if (mode64) { raiseUD(); return; } farDirect(true); return;
-    case 0x9b: return; // FWAIT: no x87 exceptions pending yet
+    case 0x9b: x87Wait(); return;
     case 0x9c: pushf(); return;
     case 0x9d: popf(); return;
     case 0x9e: sahf(); return;
@@ -104,7 +106,8 @@ export function dispatch(op: u32): void {
     case 0xd6: raiseUD(); return;
     case 0xd7: xlat(); return;
     case 0xd8: case 0xd9: case 0xda: case 0xdb: case 0xdc: case 0xdd: case 0xde: case 0xdf:
-      unimplemented(); return; // x87: its own issue
+      if (!x87Escape(op) && !fault) unimplemented();
+      return;
     case 0xe0: case 0xe1: case 0xe2: case 0xe3: loop(op); return;
     case 0xe4: case 0xe5: case 0xe6: case 0xe7: case 0xec: case 0xed: case 0xee: case 0xef: inOut(op); return;
     case 0xe8: callRel(); return;
@@ -230,7 +233,7 @@ function twoByte(op: u32): void {
     case 0xa4: case 0xa5: case 0xac: case 0xad: shiftDouble(op); return;
     case 0xa8: pushSeg(SEG_GS); return;
     case 0xa9: popSeg(SEG_GS); return;
-    case 0xae: if (!group15()) unimplemented(); return;
+    case 0xae: if (!group15() && !fault) { if (!isMem || !fxGroup15(regField & 7)) { if (!fault) unimplemented(); } } return;
     case 0xaf: imulGE(); return;
     case 0xb0: case 0xb1: cmpxchg(op); return;
     case 0xb6: movExtend(1, false); return;
@@ -244,7 +247,8 @@ function twoByte(op: u32): void {
     case 0xc7: group9(); return;
     case 0xc8: case 0xc9: case 0xca: case 0xcb: case 0xcc: case 0xcd: case 0xce: case 0xcf: bswapReg(op); return;
     case 0xff: raiseUD(); return; // UD0
-    default: unimplemented(); return; // SSE/MMX and the rest: their own issue
+    case 0x3a: { const b = fetch8(); if (!fault && !sse0F3A(b) && !fault) unimplemented(); return; }
+    default: if (!sseTwoByte(op) && !fault) unimplemented(); return;
   }
 }
 
@@ -265,7 +269,7 @@ function group9(): void {
 
 function threeByte38(op: u32): void {
   if (fault) return;
-  if ((op == 0xf0 || op == 0xf1) && rep == 0) { movbe(op); return; }
-  unimplemented();
+  if ((op == 0xf0 || op == 0xf1) && rep == 0) { movbe(op); return; } // F2 forms are CRC32 (SSE4.2)
+  if (!sse0F38(op) && !fault) unimplemented();
 }
 
