@@ -10,4 +10,13 @@ export function x87Escape(op: u32): bool {
 /** 9B FWAIT: raise #MF for pending unmasked exceptions (CR0.NE), #NM per CR0.TS/MP. */
 export function x87Wait(): void {}
 
+/**
+ * 0F AE /0 FXSAVE and /1 FXRSTOR (ModRM decoded, memory operand): the whole 512-byte image,
+ * including MXCSR and XMM registers, converting the x87 registers between the live representation
+ * and the architectural stack order. Returns false if not implemented.
+ */
+export function x87FxsaveFxrstor(save: bool): bool {
+  return false;
+}
+
 export { unimplemented };
