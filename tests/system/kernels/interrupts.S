@@ -192,9 +192,46 @@ main64:
         subq exc_frame, %rax
         PVAL "frame_below_rsp0_top=", %rax, 4
         NL
+        /* LRETQ to ring 3 nulls DPL0 DS/ES as well (SDM, RET far to an outer level). */
+        movl $KDATA, %eax
+        movl %eax, %ds
+        movl %eax, %es
+        pushfq
+        orq $0x3000, (%rsp)             /* IOPL 3 so ring 3 can print */
+        popfq
+        movq $user_code2, %rdi
+        movq $ustack_top, %rsi
+        call enter_ring3_lret
         PUTS "interrupts: done"
         NL
         EXIT 0
+
+enter_ring3_lret:
+        pushq %rbx
+        pushq %rbp
+        pushq %r12
+        pushq %r13
+        pushq %r14
+        pushq %r15
+        movq %rsp, ring0_saved_rsp
+        pushq $UDATA
+        pushq %rsi
+        pushq $UCODE64
+        pushq %rdi
+        lretq
+
+user_code2:
+        movq %ds, %rax
+        movq %es, %rcx
+        PUTS "interrupts: after lretq to ring 3"
+        PVAL "ds=", %rax, 4
+        PVAL "es=", %rcx, 4
+        movq %cs, %rax
+        PVAL "cs=", %rax, 4
+        movq %ss, %rax
+        PVAL "ss=", %rax, 4
+        NL
+        int $VEC_RING0
 
 user_code:
         /* IRETQ to ring 3 nulls DS/ES when they hold DPL0 data segments (SDM, IRET operation:
