@@ -5,12 +5,14 @@ import {
   V_PENDING_KIND, V_PENDING_ERROR, V_EXTINT_VALID, V_EXTINT_VECTOR, V_EXIT_REASON, V_EXIT_RIP, V_CR0, V_CR4,
   V_EFER, V_GDTR_LIMIT, V_IDTR_LIMIT, V_DR, V_PAT, V_APIC_BASE, V_TSC_KHZ, VCPU_SIZE, V_SEG, SEG_SIZE,
   SEG_CS, SEG_LDTR, SEG_TR, EXIT_BUDGET, EXIT_HLT, EXIT_SHUTDOWN, EVENT_NMI, ERROR_NONE, RFLAGS_IF, CR0_ET,
-  CR0_CD, CR0_NW, V_DR as V_DR0, V_MISC_ENABLE,
+  CR0_CD, CR0_NW, V_DR as V_DR0, V_MISC_ENABLE, RFLAGS_RF,
 } from "./layout";
 import {
   cpu, selectVcpu, updateMode, mode64, codeSize32, rip, setRip, setSegment, segBase, loadRip, saveRip,
 } from "./cpu/state";
-import { loadFlags, saveFlags, getFlags } from "./cpu/flags";
+import { loadFlags, saveFlags, getFlags, setFlags, tfOn, rfOn } from "./cpu/flags";
+import { drExec, dbTrapBits, clearDbTrap, execBreakpointBits, raiseDr6, updateDebugRegs, DR6_BS } from "./cpu/debug";
+import { EXC_DB, needAttention } from "./cpu/fault";
 import {
   fault, faultExit, faultVector, faultError, clearFault, exitAfter, clearExitAfter, NO_ERROR, pushesErrorCode,
   attention, clearAttention,
@@ -83,6 +85,8 @@ export function run(vcpu: i32, budget: i32): i32 {
   updateAccessMasks();
   loadFlags();
   loadRip();
+  updateDebugRegs();
+  clearDbTrap();
   setCsBase(mode64 ? 0 : segBase(SEG_CS));
   invalidateFetch();
   clearFault();
@@ -109,11 +113,17 @@ export function run(vcpu: i32, budget: i32): i32 {
   if (load<u32>(cpu + V_HALTED) != 0) return finish(EXIT_HLT, false);
   clearAttention();
   while (executed < limit) {
+    // Debug state as the instruction starts: TF traps after it, RF suppresses breakpoints for it.
+    const tf = tfOn || tfDeferred;
+    const rf = rfOn;
+    if (drExec && !rf && execBreakpoint()) { if (tripleFault) { exit = EXIT_SHUTDOWN; break; } continue; }
     step();
     executed++;
     setRunInstructions(executed);
+    if (tf || rf || dbTrapBits != 0) needAttention();
     if (!attention) continue;
     clearAttention();
+    tfDeferred = false;
     if (fault) {
       if (faultExit != 0) { setRip(startIp); exit = faultExit; clearFault(); break; }
       deliver(faultVector, INT_EXCEPTION, pushesErrorCode(faultVector) ? faultError : NO_ERROR, startIp);
@@ -122,14 +132,38 @@ export function run(vcpu: i32, budget: i32): i32 {
       if (takeInterrupt(false) && tripleFault) { exit = EXIT_SHUTDOWN; break; }
       continue;
     }
+    if (rf) setFlags(getFlags() & ~(<u64>RFLAGS_RF)); // RF lasts one completed instruction
     // The STI / MOV SS shadow covers exactly one more instruction: look again after it.
+    const movSsShadow = shadowNext;
     if (shadowNext) { shadow = true; setShadowNext(false); }
     else shadow = false;
+    // Trap-class #DB: data breakpoints hit, or single-step (deferred past a MOV SS / POP SS).
+    let db = dbTrapBits;
+    clearDbTrap();
+    if (tf) { if (movSsShadow) { tfDeferred = true; needAttention(); } else db |= DR6_BS; }
+    if (db != 0) {
+      raiseDr6(db);
+      deliver(EXC_DB, INT_EXCEPTION, NO_ERROR, rip());
+      if (tripleFault) { exit = EXIT_SHUTDOWN; break; }
+    }
     if (exitAfter != 0) { exit = exitAfter; clearExitAfter(); break; }
     if (takeInterrupt(shadow) && tripleFault) { exit = EXIT_SHUTDOWN; break; }
   }
   store<u32>(cpu + V_INT_SHADOW, shadow ? 1 : 0);
   return finish(exit, true);
+}
+
+/** Single-step pending across a MOV SS / POP SS shadow. */
+let tfDeferred: bool = false;
+
+/** #DB fault before an instruction whose address matches an enabled execute breakpoint. */
+function execBreakpoint(): bool {
+  const lin = mode64 ? rip() : ((rip() + segBase(SEG_CS)) & 0xffffffff);
+  const bits = execBreakpointBits(lin);
+  if (bits == 0) return false;
+  raiseDr6(bits);
+  deliver(EXC_DB, INT_EXCEPTION, NO_ERROR, rip());
+  return true;
 }
 
 /** Deliver a requested external interrupt if IF=1 and no shadow; true if one was delivered. */

@@ -52,6 +52,7 @@ function fetchSlow(): u32 {
   let lin = ipNow + csBase;
   if (!mode64) lin &= 0xffffffff;
   if ((lin & ~(<u64>0xfff)) != fetchPage) {
+    setAddrSeg(SEG_CS);
     const e = fetchEntry(lin);
     if (e == 0) return 0;
     if ((load<u32>(e, 12) & T_MMIO) != 0) { requestExit(EXIT_UNIMPLEMENTED); return 0; }

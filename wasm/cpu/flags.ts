@@ -115,9 +115,15 @@ export function getFlags(): u64 {
 }
 
 /** Replace RFLAGS wholesale (the caller has applied any privilege masking). */
+/** RFLAGS.TF and RF, kept as booleans for the run loop's per-instruction test. */
+export let tfOn: bool = false;
+export let rfOn: bool = false;
+
 export function setFlags(v: u64): void {
   if ((v & ~rflagsRest & RFLAGS_IF) != 0) needAttention(); // IF 0 -> 1: a pending interrupt may be taken
   rflagsRest = (v & 0x3f7fd7) | RFLAGS_FIXED;
+  tfOn = (v & 0x100) != 0;
+  rfOn = (v & 0x10000) != 0;
   lzOp = FL_NONE;
 }
 

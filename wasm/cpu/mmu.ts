@@ -8,6 +8,7 @@ import {
   TLB_BASE, TLB_BYTES, TLB_ENTRIES, TLB_ENTRY_SIZE, GUEST_RAM_BASE, V_CR3, V_CR2, V_CR4, CR4_PSE, CR4_PGE,
   V_IO_PENDING, V_IO_DATA, SEG_SS, V_EXIT_ADDR, V_EXIT_SIZE, V_EXIT_WRITE, V_EXIT_VALUE, EXIT_MMIO,
 } from "../layout";
+import { drData, pageWatched, checkWatch } from "./debug";
 import { cpu, vcpuIndex, pagingMode, cpl, nxEnabled, wpEnabled, mode64, addrSeg } from "./state";
 import { raise, fault, requestExit, exitAfter, exitAfterInstruction, EXC_PF, EXC_GP, EXC_SS, PF_P, PF_W, PF_U, PF_RSVD, PF_I } from "./fault";
 
@@ -16,6 +17,7 @@ export const ACC_WRITE: i32 = 1;
 export const ACC_FETCH: i32 = 2;
 
 const TAG_VALID: u64 = 1;
+const TAG_WATCH: u64 = 2;
 export const T_USER: u32 = 1;
 export const T_WRITE: u32 = 2;
 export const T_DIRTY: u32 = 4;
@@ -236,7 +238,9 @@ export function tlbFill(lin: u64, access: i32, user: bool): usize {
     store<u32>(e, flags, 12);
   }
   if ((flags & T_LARGE) != 0) tlbHasLarge = true;
-  store<u64>(e, (lin & ~(<u64>0xfff)) | TAG_VALID);
+  // A page with a data breakpoint keeps a tag no lookup matches: every access comes back here.
+  const watched = drData && pageWatched(lin & ~(<u64>0xfff));
+  store<u64>(e, (lin & ~(<u64>0xfff)) | TAG_VALID | (watched ? TAG_WATCH : 0));
   return e;
 }
 
@@ -288,6 +292,7 @@ function readSlow(lin: u64, size: i32, access: i32): u64 {
   }
   const e = entryFor(lin, access, readReq);
   if (e == 0) return 0;
+  if ((load<u64>(e) & TAG_WATCH) != 0 && access == ACC_READ) checkWatch(lin, size, false);
   const flags = load<u32>(e, 12);
   if ((flags & T_MMIO) != 0) return mmioRead((<u64>load<u32>(e, 8) << 12) + <u64>off, size);
   const h = <usize>load<u32>(e, 8) + <usize>off;
@@ -313,6 +318,7 @@ function writeSlow(lin: u64, size: i32, v: u64): void {
   }
   const e = entryFor(lin, ACC_WRITE, writeReq);
   if (e == 0) return;
+  if ((load<u64>(e) & TAG_WATCH) != 0) checkWatch(lin, size, true);
   const flags = load<u32>(e, 12);
   if ((flags & T_MMIO) != 0) { mmioWrite((<u64>load<u32>(e, 8) << 12) + <u64>off, size, v); return; }
   const h = <usize>load<u32>(e, 8) + <usize>off;
@@ -397,7 +403,7 @@ export function atomicHost(lin: u64, size: i32): usize {
   if (h != 0) return h;
   const e = entryFor(lin, ACC_WRITE, writeReq);
   if (e == 0) return 0;
-  if ((load<u32>(e, 12) & T_MMIO) != 0) return 0;
+  if ((load<u32>(e, 12) & T_MMIO) != 0 || (load<u64>(e) & TAG_WATCH) != 0) return 0;
   return <usize>load<u32>(e, 8) + <usize>(lin & 0xfff);
 }
 

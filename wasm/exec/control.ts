@@ -237,7 +237,8 @@ export function iret(): void {
   if (cpl > 0) mutable &= ~(RFLAGS_IOPL | RFLAGS_VIF | RFLAGS_VIP);
   if (cpl > iopl) mutable &= ~RFLAGS_IF;
   const newFlags = (old & ~mutable) | (fl & mutable);
-  if (rpl > cpl || mode64) {
+  const outer = rpl > cpl; // decided before setCS changes CPL
+  if (outer || mode64) {
     // 64-bit IRET always pops SS:RSP; elsewhere only on a return to an outer level.
     const sp = peek(<u64>(3 * s), s);
     const ss = <u32>(peek(<u64>(4 * s), s) & 0xffff);
@@ -250,13 +251,13 @@ export function iret(): void {
     } else if (!loadStackSegment(ss, rpl, EXC_GP)) return;
     setCS(sel, descBase(d), descLimit(d), a, rpl);
     setReg64(4, targetLong ? sp : (sp & (s == 2 ? 0xffff : 0xffffffff)));
-    if (rpl > cpl) nullInaccessibleDataSegments();
+    if (outer) nullInaccessibleDataSegments();
   } else {
     adjustStack(<u64>(3 * s));
     setCS(sel, descBase(d), descLimit(d), a, rpl);
   }
   setRip(mode64 ? off : off & (s == 2 ? 0xffff : 0xffffffff));
-  setFlags(newFlags & ~RFLAGS_RF);
+  setFlags(newFlags); // RF comes from the image: a debugger resumes past its breakpoint this way
   updateAccessMasks();
   markBranched();
 }

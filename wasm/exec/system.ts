@@ -22,6 +22,7 @@ import {
   invalidateFetch, markBranched,
 } from "../cpu/decode";
 import { readN, writeN, read8, flushTlbAll, flushTlbNonGlobal, invlpg, updateAccessMasks } from "../cpu/mmu";
+import { updateDebugRegs } from "../cpu/debug";
 import { cpuid, outA, outB, outC, outD } from "../cpu/cpuid";
 import { rdmsr, wrmsr, msrValue, readTsc, MSR_OK, MSR_EXIT } from "../cpu/msr";
 import { loadLdt, loadTr, readDescriptor, descLo, descAttr, descLimit, attrDpl, isCode, setCS } from "../cpu/segments";
@@ -130,6 +131,7 @@ export function movDr(toDr: bool): void {
   if (n == 6) v = (v & 0x1e00f) | 0xffff0ff0;
   if (n == 7) v = (v & 0xffff2bff) | 0x400;
   store<u64>(p, v);
+  if (n != 6) { updateDebugRegs(); flushTlbAll(); invalidateFetch(); }
 }
 
 /** 0F 06 CLTS. */
