@@ -23,6 +23,7 @@ import {
 } from "../exec/control";
 import { stringOpcode } from "../exec/string";
 import { inOut } from "../exec/io";
+import { daa, das, aaaAas, aam, aad, bound, arpl, loadFarPointer } from "../exec/legacy";
 import { sseTwoByte, sse0F38, sse0F3A, fxGroup15 } from "../exec/sse";
 import { x87Escape, x87Wait } from "../exec/x87";
 import {
@@ -41,7 +42,10 @@ export function dispatch(op: u32): void {
     case 0x07: case 0x17: case 0x1f:
       if (mode64) { raiseUD(); return; } popSeg(<i32>(op >> 3)); if (op == 0x17) setShadowNext(true); return;
     case 0x0f: twoByte(fetch8()); return;
-    case 0x27: case 0x2f: case 0x37: case 0x3f: if (mode64) { raiseUD(); return; } unimplemented(); return; // BCD
+    case 0x27: if (mode64) { raiseUD(); return; } daa(); return;
+    case 0x2f: if (mode64) { raiseUD(); return; } das(); return;
+    case 0x37: if (mode64) { raiseUD(); return; } aaaAas(false); return;
+    case 0x3f: if (mode64) { raiseUD(); return; } aaaAas(true); return;
     case 0x40: case 0x41: case 0x42: case 0x43: case 0x44: case 0x45: case 0x46: case 0x47:
     case 0x48: case 0x49: case 0x4a: case 0x4b: case 0x4c: case 0x4d: case 0x4e: case 0x4f:
       // Outside 64-bit mode: INC/DEC r (in 64-bit mode these bytes are REX prefixes).
@@ -50,10 +54,8 @@ export function dispatch(op: u32): void {
     case 0x58: case 0x59: case 0x5a: case 0x5b: case 0x5c: case 0x5d: case 0x5e: case 0x5f: popReg(op); return;
     case 0x60: if (mode64) { raiseUD(); return; } pusha(); return;
     case 0x61: if (mode64) { raiseUD(); return; } popa(); return;
-    case 0x62: if (mode64) { raiseUD(); return; } unimplemented(); return; // BOUND
-    case 0x63:
-      if (mode64) { movExtend(4, true); return; }
-      unimplemented(); return; // ARPL
+    case 0x62: if (mode64) { raiseUD(); return; } bound(); return;
+    case 0x63: if (mode64) movExtend(4, true); else arpl(); return;
     case 0x68: case 0x6a: pushImm(op); return;
     case 0x69: case 0x6b: imulGEI(op); return;
     case 0x6c: case 0x6d: case 0x6e: case 0x6f: stringOpcode(op); return;
@@ -92,7 +94,10 @@ export function dispatch(op: u32): void {
     case 0xc0: case 0xc1: case 0xd0: case 0xd1: case 0xd2: case 0xd3: group2(op); return;
     case 0xc2: retNear(true); return;
     case 0xc3: retNear(false); return;
-    case 0xc4: case 0xc5: if (mode64 || protectedMode) { raiseUD(); return; } unimplemented(); return; // VEX / LES LDS
+    case 0xc4: case 0xc5:
+      // LES/LDS; in 64-bit mode (and with a register ModRM) these bytes are VEX, which we do not advertise.
+      if (mode64) { raiseUD(); return; }
+      loadFarPointer(op == 0xc4 ? SEG_ES : SEG_DS); return;
     case 0xc6: case 0xc7: if (!movEI(op)) raiseUD(); return;
     case 0xc8: enter(); return;
     case 0xc9: leave(); return;
@@ -102,7 +107,8 @@ export function dispatch(op: u32): void {
     case 0xcd: intN(); return;
     case 0xce: into(); return;
     case 0xcf: iret(); return;
-    case 0xd4: case 0xd5: if (mode64) { raiseUD(); return; } unimplemented(); return; // AAM, AAD
+    case 0xd4: if (mode64) { raiseUD(); return; } aam(); return;
+    case 0xd5: if (mode64) { raiseUD(); return; } aad(); return;
     case 0xd6: raiseUD(); return;
     case 0xd7: xlat(); return;
     case 0xd8: case 0xd9: case 0xda: case 0xdb: case 0xdc: case 0xdd: case 0xde: case 0xdf:
@@ -236,6 +242,9 @@ function twoByte(op: u32): void {
     case 0xae: if (!group15() && !fault) { if (!isMem || !fxGroup15(regField & 7)) { if (!fault) unimplemented(); } } return;
     case 0xaf: imulGE(); return;
     case 0xb0: case 0xb1: cmpxchg(op); return;
+    case 0xb2: loadFarPointer(SEG_SS); return;
+    case 0xb4: loadFarPointer(SEG_FS); return;
+    case 0xb5: loadFarPointer(SEG_GS); return;
     case 0xb6: movExtend(1, false); return;
     case 0xb7: movExtend(2, false); return;
     case 0xb8: if (rep == 0xf3) { popcntG(); return; } raiseUD(); return;
