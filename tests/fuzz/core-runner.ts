@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as L from '../../wasm/layout.ts';
 import { CODE_VA, DATA_SIZE, DATA_VA, INSN_OFF, INSN_VA } from './forms.ts';
-import { HEADER, NPATCH, REC_IN } from './gen.ts';
+import { HEADER, NPATCH, NXOVR, REC_IN, SIMD_SIZE } from './gen.ts';
 
 export const RAM_SIZE = 16 << 20;
 
@@ -55,6 +55,8 @@ export class CoreRunner {
   readonly initial = new Uint8Array(DATA_SIZE);
   private initial32 = new Uint32Array(this.initial.buffer);
   private invalidateTakesBigInt = false;
+  /** the SIMD state block (see harness.c) as loaded for the current case */
+  readonly simdInitial = new Uint8Array(SIMD_SIZE);
 
   constructor(wasmPath = resolve(import.meta.dirname ?? '.', '../../build/core.wasm')) {
     const pages = (L.GUEST_RAM_BASE + RAM_SIZE) / L.WASM_PAGE;
@@ -224,6 +226,28 @@ export class CoreRunner {
     this.vw64(L.V_RIP, INSN_VA);
     this.vw64(L.V_RFLAGS, (dv.getBigUint64(rec + 152, true) & ~0x100n) | 0x202n);
     this.loadSystemState();
+    // SIMD state: base block from the pool, register overrides, MXCSR/FSW/FTW
+    const sb = this.simdInitial;
+    const soff = dv.getUint32(rec + 256, true);
+    sb.fill(0);
+    sb.set(buf.subarray(HEADER + soff, HEADER + soff + 384), 0);
+    for (let k = 0; k < 8; k++) sb.fill(0, 256 + 16 * k + 10, 256 + 16 * k + 16);
+    sb.set(buf.subarray(rec + 260, rec + 264), 384);
+    sb.set(buf.subarray(rec + 264, rec + 266), 388);
+    sb[390] = buf[rec + 266];
+    for (let k = 0; k < NXOVR; k++) {
+      const idx = dv.getUint32(rec + 272 + k * 24, true);
+      if (idx < 16) sb.set(buf.subarray(rec + 280 + k * 24, rec + 296 + k * 24), 16 * idx);
+      else if (idx < 24) sb.set(buf.subarray(rec + 280 + k * 24, rec + 290 + k * 24), 256 + 16 * (idx - 16));
+    }
+    const fx = this.cpu + L.V_FXSAVE;
+    this.u8.set(sb.subarray(0, 256), fx + L.FX_XMM);
+    this.u8.fill(0, fx + L.FX_ST, fx + L.FX_ST + 128);
+    for (let k = 0; k < 8; k++) this.u8.set(sb.subarray(256 + 16 * k, 266 + 16 * k), fx + L.FX_ST + 16 * k);
+    this.dv.setUint32(fx + L.FX_MXCSR, new DataView(sb.buffer).getUint32(384, true), true);
+    this.dv.setUint16(fx + L.FX_FSW, new DataView(sb.buffer).getUint16(388, true), true);
+    this.u8[fx + L.FX_FTW] = sb[390];
+    this.dv.setUint16(fx + L.FX_FCW, 0x37f, true);
     if (this.first) {
       this.exp.flushTlb(0);
       this.first = false;
@@ -310,6 +334,17 @@ export class CoreRunner {
   }
   initialWord(off: number): bigint {
     return new DataView(this.initial.buffer).getBigUint64(off, true);
+  }
+  /** the SIMD state block now (same layout as simdInitial) */
+  simdNow(): Uint8Array {
+    const b = new Uint8Array(SIMD_SIZE);
+    const fx = this.cpu + L.V_FXSAVE;
+    b.set(this.u8.subarray(fx + L.FX_XMM, fx + L.FX_XMM + 256), 0);
+    for (let k = 0; k < 8; k++) b.set(this.u8.subarray(fx + L.FX_ST + 16 * k, fx + L.FX_ST + 16 * k + 10), 256 + 16 * k);
+    b.set(this.u8.subarray(fx + L.FX_MXCSR, fx + L.FX_MXCSR + 4), 384);
+    b.set(this.u8.subarray(fx + L.FX_FSW, fx + L.FX_FSW + 2), 388);
+    b[390] = this.u8[fx + L.FX_FTW];
+    return b;
   }
   /** offsets of the 8-byte words whose contents changed */
   changedWords(): number[] {

@@ -54,6 +54,12 @@ export class Ctx {
   ignoreMem: [number, number][] = [];
   /** compare only the page of CR2 (the bytes an access touches are implementation-specific) */
   cr2Page = false;
+  /** SIMD state: MXCSR, x87 FSW and abridged FTW, and explicit register values (idx 0-15 XMM, 16-23 MM) */
+  mxcsr = 0x1f80;
+  fsw = 0;
+  ftw = 0;
+  simdSet: { idx: number; bytes: Uint8Array }[] = [];
+  approx = 0;
   constructor(public r: Rng) {
     for (let i = 0; i < 16; i++) this.gpr.push(val64(r));
     this.flags = 0x202 | (r.u32() & (ARITH | DF));
@@ -364,7 +370,7 @@ export interface Form {
 }
 
 export const FORMS: Form[] = [];
-function F(name: string, gen: (c: Ctx) => void) {
+export function F(name: string, gen: (c: Ctx) => void) {
   FORMS.push({ name, gen });
 }
 
@@ -1225,3 +1231,7 @@ F('INT n / INT3', (c) => {
   c.op = [0xcd];
   c.immv(1, BigInt(n));
 });
+
+// SIMD forms live in forms-sse.ts (registered here so FORMS is complete when this module is loaded).
+import { registerSseForms } from './forms-sse.ts';
+registerSseForms();

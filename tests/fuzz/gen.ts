@@ -4,7 +4,11 @@ import { Rng } from './prng.ts';
 import { Ctx, FORMS, DATA_SIZE, type Form } from './forms.ts';
 
 export const POOL_SIZE = 1 << 20;
-export const REC_IN = 256;
+export const REC_IN = 384;
+/** SIMD state block (see harness.c): XMM 256 bytes, x87 R0..R7 in 16-byte slots, MXCSR/FSW/FTW. */
+export const SIMD_SIZE = 392;
+export const SIMD_TAG = 0x10000;
+export const NXOVR = 4;
 export const NPATCH = 4;
 export const HEADER = 16;
 
@@ -14,6 +18,7 @@ export interface CaseMeta {
   ignoreGpr: Int32Array; // GPRs whose result is undefined
   ignoreMem: ([number, number][] | undefined)[]; // data-region byte ranges whose result is undefined
   cr2Page: Uint8Array; // 1: compare only CR2's page
+  approx: Int32Array; // XMM registers whose f32 lanes are compared with the RCP/RSQRT error bound
 }
 
 export interface CaseSet {
@@ -58,6 +63,7 @@ export function generate(seed: number, count: number, filter?: string, first = 0
     ignoreGpr: new Int32Array(count),
     ignoreMem: new Array(count),
     cr2Page: new Uint8Array(count),
+    approx: new Int32Array(count),
   };
   const formIndex = new Map(FORMS.map((f, i) => [f, i]));
   for (let i = 0; i < count; i++) {
@@ -79,6 +85,17 @@ export function generate(seed: number, count: number, filter?: string, first = 0
       dv.setUint32(o + 164 + j * 24, p.bytes.length, true);
       buf.set(p.bytes, o + 168 + j * 24);
     });
+    dv.setUint32(o + 256, r.int((POOL_SIZE - 512) / 16) * 16, true);
+    dv.setUint32(o + 260, c.mxcsr, true);
+    dv.setUint16(o + 264, c.fsw, true);
+    buf[o + 266] = c.ftw;
+    if (c.simdSet.length > NXOVR) throw new Error(`${form.name}: too many SIMD register values`);
+    for (let k = 0; k < NXOVR; k++) {
+      const e = c.simdSet[k];
+      dv.setUint32(o + 272 + k * 24, e ? e.idx : 0xffffffff, true);
+      if (e) buf.set(e.bytes.subarray(0, 16), o + 280 + k * 24);
+    }
+    meta.approx[i] = c.approx;
     meta.form[i] = formIndex.get(form)!;
     meta.undef[i] = c.undef;
     meta.ignoreGpr[i] = c.ignoreGpr;
@@ -110,6 +127,8 @@ export function manualCases(cases: ManualCase[]): CaseSet {
     dv.setUint32(o + 20, 0, true);
     for (let g = 0; g < 16; g++) dv.setBigUint64(o + 24 + g * 8, c.gpr?.[g] ?? 0n, true);
     dv.setBigUint64(o + 152, BigInt(c.rflags ?? 0x202), true);
+    dv.setUint32(o + 260, 0x1f80, true);
+    for (let k = 0; k < NXOVR; k++) dv.setUint32(o + 272 + k * 24, 0xffffffff, true);
     (c.patches ?? []).forEach((p, j) => {
       dv.setUint32(o + 160 + j * 24, p.off, true);
       dv.setUint32(o + 164 + j * 24, p.bytes.length, true);
@@ -122,6 +141,6 @@ export function manualCases(cases: ManualCase[]): CaseSet {
     count,
     forms: [],
     buf,
-    meta: { form: new Int32Array(count), undef: new Int32Array(count), ignoreGpr: new Int32Array(count), ignoreMem: new Array(count), cr2Page: new Uint8Array(count) },
+    meta: { form: new Int32Array(count), undef: new Int32Array(count), ignoreGpr: new Int32Array(count), ignoreMem: new Array(count), cr2Page: new Uint8Array(count), approx: new Int32Array(count) },
   };
 }

@@ -25,9 +25,16 @@
 #define DATA_VA 0x60000000UL
 #define DATA_SIZE 0x2000
 #define INSN_OFF 0x800
-#define REC_IN 256
+#define REC_IN 384
 #define NPATCH 4
-#define MAX_DIFF 256
+#define MAX_DIFF 320
+// SIMD state block (compared word by word, reported with offsets | SIMD_TAG):
+//   [0,256) XMM0..15, [256,384) x87 registers R0..R7 (10 bytes each in 16-byte slots; with TOP = 0 they
+//   are also ST0..ST7, i.e. MM0..MM7), [384,392) MXCSR u32, FSW u16, abridged FTW u8, 0.
+#define SIMD_SIZE 392
+#define SIMD_TAG 0x10000
+#define NXOVR 4
+#define FP_XSTATE_MAGIC1 0x46505853U
 
 static uint8_t *code_rw;
 static uint8_t *const data = (uint8_t *)DATA_VA;
@@ -41,6 +48,37 @@ static size_t outpos;
 static int running;
 static gregset_t saved;
 static uint32_t last_len;
+static uint8_t simd_initial[SIMD_SIZE] __attribute__((aligned(16)));
+
+static void simd_get(const struct _libc_fpstate *fp, uint8_t *b) {
+  memset(b, 0, SIMD_SIZE);
+  memcpy(b, fp->_xmm, 256);
+  for (int i = 0; i < 8; i++) memcpy(b + 256 + 16 * i, &fp->_st[i], 10);
+  memcpy(b + 384, &fp->mxcsr, 4);
+  memcpy(b + 388, &fp->swd, 2);
+  b[390] = (uint8_t)fp->ftw;
+}
+
+static void simd_set(struct _libc_fpstate *fp, const uint8_t *b) {
+  memcpy(fp->_xmm, b, 256);
+  for (int i = 0; i < 8; i++) {
+    memset(&fp->_st[i], 0, sizeof fp->_st[i]);
+    memcpy(&fp->_st[i], b + 256 + 16 * i, 10);
+  }
+  memcpy(&fp->mxcsr, b + 384, 4);
+  memcpy(&fp->swd, b + 388, 2);
+  fp->ftw = b[390];
+  fp->cwd = 0x37f;
+  // make XRSTOR on sigreturn load the x87 and SSE components from the image
+  uint32_t magic;
+  memcpy(&magic, (const uint8_t *)fp + 464, 4);
+  if (magic == FP_XSTATE_MAGIC1) {
+    uint64_t bv;
+    memcpy(&bv, (const uint8_t *)fp + 512, 8);
+    bv |= 3;
+    memcpy((uint8_t *)fp + 512, &bv, 8);
+  }
+}
 
 static const int gpr_index[16] = {REG_RAX, REG_RCX, REG_RDX, REG_RBX, REG_RSP, REG_RBP, REG_RSI, REG_RDI,
                                   REG_R8,  REG_R9,  REG_R10, REG_R11, REG_R12, REG_R13, REG_R14, REG_R15};
@@ -50,7 +88,7 @@ static void put64(uint64_t v) { memcpy(outbuf + outpos, &v, 8); outpos += 8; }
 
 // Result record: gpr[16] rflags rip err cr2 (u64 each), u32 vector, u32 signo, u32 ndiff, u32 0,
 // then ndiff * (u32 offset, u32 0, u64 new value) for every changed 8-byte word of the data region.
-static void write_result(int sig, siginfo_t *si, greg_t *g) {
+static void write_result(int sig, siginfo_t *si, greg_t *g, const struct _libc_fpstate *fp) {
   for (int i = 0; i < 16; i++) put64((uint64_t)g[gpr_index[i]]);
   put64((uint64_t)g[REG_EFL]);
   put64((uint64_t)g[REG_RIP]);
@@ -71,10 +109,22 @@ static void write_result(int sig, siginfo_t *si, greg_t *g) {
       n++;
     }
   }
+  uint8_t now[SIMD_SIZE] __attribute__((aligned(16)));
+  simd_get(fp, now);
+  for (uint32_t i = 0; i < SIMD_SIZE; i += 8) {
+    if (memcmp(now + i, simd_initial + i, 8) != 0) {
+      uint64_t w;
+      memcpy(&w, now + i, 8);
+      put32(i | SIMD_TAG);
+      put32(0);
+      put64(w);
+      n++;
+    }
+  }
   memcpy(outbuf + countpos, &n, 4);
 }
 
-static void load_case(greg_t *g) {
+static void load_case(greg_t *g, struct _libc_fpstate *fp) {
   const uint8_t *r = cases + (size_t)cur * REC_IN;
   uint32_t len, off;
   memcpy(&len, r + 16, 4);
@@ -101,13 +151,30 @@ static void load_case(greg_t *g) {
   memcpy(&fl, r + 152, 8);
   g[REG_EFL] = (greg_t)((fl & ~0x100ULL) | 0x202);
   g[REG_RIP] = (greg_t)(CODE_VA + INSN_OFF);
+  // SIMD state: base from the pool, then per-register overrides, MXCSR/FSW/FTW from the record
+  uint32_t soff;
+  memcpy(&soff, r + 256, 4);
+  uint8_t *b = simd_initial;
+  memcpy(b, pool + soff, 384);
+  for (int i = 0; i < 8; i++) memset(b + 256 + 16 * i + 10, 0, 6);
+  memcpy(b + 384, r + 260, 4);
+  memcpy(b + 388, r + 264, 2);
+  b[390] = r[266];
+  b[391] = 0;
+  for (int k = 0; k < NXOVR; k++) {
+    uint32_t idx;
+    memcpy(&idx, r + 272 + k * 24, 4);
+    if (idx < 16) memcpy(b + 16 * idx, r + 280 + k * 24, 16);
+    else if (idx < 24) memcpy(b + 256 + 16 * (idx - 16), r + 280 + k * 24, 10);
+  }
+  simd_set(fp, b);
 }
 
 static void handler(int sig, siginfo_t *si, void *ucv) {
   ucontext_t *uc = (ucontext_t *)ucv;
   greg_t *g = uc->uc_mcontext.gregs;
   if (running) {
-    write_result(sig, si, g);
+    write_result(sig, si, g, uc->uc_mcontext.fpregs);
     memset(code_rw + INSN_OFF, 0xcc, last_len + 3);
     cur++;
   } else {
@@ -119,7 +186,7 @@ static void handler(int sig, siginfo_t *si, void *ucv) {
     running = 0;
     return;
   }
-  load_case(g);
+  load_case(g, uc->uc_mcontext.fpregs);
 }
 
 static void *read_all(const char *path, size_t *size) {

@@ -16,6 +16,7 @@ export interface Result {
   err: bigint;
   cr2: bigint;
   diff: Map<number, bigint>; // data-region offset -> new 8-byte word
+  simd: Map<number, bigint>; // SIMD state block offset -> new 8-byte word
   note?: string; // e.g. unimplemented / core exit
 }
 
@@ -56,7 +57,13 @@ export function nativeResult(nr: NativeResults, i: number, insnEnd: bigint): Res
   let vector = b.readUInt32LE(p + 160);
   const n = b.readUInt32LE(p + 168);
   const diff = new Map<number, bigint>();
-  for (let k = 0; k < n; k++) diff.set(b.readUInt32LE(p + 176 + k * 16), b.readBigUInt64LE(p + 176 + k * 16 + 8));
+  const simd = new Map<number, bigint>();
+  for (let k = 0; k < n; k++) {
+    const off = b.readUInt32LE(p + 176 + k * 16);
+    const v = b.readBigUInt64LE(p + 176 + k * 16 + 8);
+    if (off & 0x10000) simd.set(off & 0xffff, v);
+    else diff.set(off, v);
+  }
   // the sentinel VMCALL is #UD in user mode: reaching it means the instruction completed
   // (#UD on bare metal; #GP under KVM, which intercepts it)
   if ((vector === 6 || vector === 13) && rip === insnEnd) vector = -1;
@@ -68,5 +75,6 @@ export function nativeResult(nr: NativeResults, i: number, insnEnd: bigint): Res
     err: b.readBigUInt64LE(p + 144),
     cr2: b.readBigUInt64LE(p + 152),
     diff,
+    simd,
   };
 }

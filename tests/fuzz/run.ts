@@ -49,7 +49,7 @@ export function fuzz(o: FuzzOptions): FuzzReport {
   const t1 = Date.now();
   const native = runNative(set);
   const t2 = Date.now();
-  const core = new CoreRunner();
+  const core = new CoreRunner(process.env.FUZZ_CORE_WASM || undefined);
   const stats = new Map<number, FormStats>();
   const maxEx = o.examplesPerForm ?? 3;
   let failed = 0, unimpl = 0, errors = 0, passed = 0;
@@ -137,8 +137,43 @@ function compare(set: CaseSet, i: number, n: Result, c: CoreOutcome, core: CoreR
     if (ignore) for (const [o, l] of ignore) for (let b = o; b < o + l; b++) if (b >= off && b < off + 8) m &= ~(0xffn << BigInt(8 * (b - off)));
     if ((exp & m) !== (got & m)) p.push(`mem[data+0x${off.toString(16)}]: native ${h64(exp)}, core ${h64(got)} (was ${h64(core.initialWord(off))})`);
   }
+  compareSimd(set, i, n, core, p);
   if (c.note) p.push(`note: ${c.note}`);
   return p;
+}
+
+function simdName(off: number): string {
+  if (off < 256) return `xmm${off >> 4}.${(off & 8) ? 'hi' : 'lo'}`;
+  if (off < 384) return `R${(off - 256) >> 4}${(off & 8) ? '.exp' : '.mant'}`;
+  return 'mxcsr/fsw/ftw';
+}
+
+/** |a - b| within the RCP/RSQRT bound (both results within 1.5*2^-12 of the true value). */
+function approxF32(a: number, b: number): boolean {
+  const fa = new Float32Array(new Uint32Array([a]).buffer)[0];
+  const fb = new Float32Array(new Uint32Array([b]).buffer)[0];
+  if (a === b) return true;
+  if (!Number.isFinite(fa) || !Number.isFinite(fb) || fa === 0 || fb === 0) return false;
+  if (Math.sign(fa) !== Math.sign(fb)) return false;
+  return Math.abs(fa - fb) <= 3 * 2 ** -12 * Math.abs(fa);
+}
+
+function compareSimd(set: CaseSet, i: number, n: Result, core: CoreRunner, p: string[]) {
+  const init = new DataView(core.simdInitial.buffer);
+  const nowB = core.simdNow();
+  const now = new DataView(nowB.buffer);
+  const approx = set.meta.approx[i];
+  for (let off = 0; off < nowB.length; off += 8) {
+    const was = init.getBigUint64(off, true);
+    const exp = n.simd.get(off) ?? was;
+    const got = now.getBigUint64(off, true);
+    if (exp === got) continue;
+    if (off < 256 && approx & (1 << (off >> 4))) {
+      const ok = approxF32(Number(exp & 0xffffffffn), Number(got & 0xffffffffn)) && approxF32(Number(exp >> 32n), Number(got >> 32n));
+      if (ok) continue;
+    }
+    p.push(`${simdName(off)}: native ${h64(exp)}, core ${h64(got)} (was ${h64(was)})`);
+  }
 }
 
 export function flagStr(f: bigint): string {
@@ -156,6 +191,18 @@ function describe(set: CaseSet, i: number, code: Uint8Array, n: Result, c: CoreO
   for (let g = 0; g < 16; g++) ins.push(`${REG64[g]}=${h64(dv.getBigUint64(rec + 24 + g * 8, true))}`);
   for (let k = 0; k < 16; k += 4) lines.push(`    in   ${ins.slice(k, k + 4).join(' ')}`);
   lines.push(`    in   rflags=${flagStr(dv.getBigUint64(rec + 152, true))} undefined-mask=${flagStr(BigInt(set.meta.undef[i]))}`);
+  {
+    const sdv = new DataView(set.buf.buffer, set.buf.byteOffset);
+    const mx = sdv.getUint32(rec + 260, true);
+    const regs: string[] = [];
+    for (let k = 0; k < 4; k++) {
+      const idx = sdv.getUint32(rec + 272 + k * 24, true);
+      if (idx === 0xffffffff) continue;
+      const b = set.buf.subarray(rec + 280 + k * 24, rec + 280 + k * 24 + (idx < 16 ? 16 : 10));
+      regs.push(`${idx < 16 ? 'xmm' + idx : 'mm' + (idx - 16)}=${hex(Uint8Array.from(b).reverse()).replace(/ /g, '')}`);
+    }
+    lines.push(`    in   mxcsr=${mx.toString(16)} ftw=${set.buf[rec + 266].toString(16)} ${regs.join(' ')}`);
+  }
   for (let p = 0; p < 4; p++) {
     const plen = dv.getUint32(rec + 164 + p * 24, true);
     if (plen) lines.push(`    in   mem[data+0x${dv.getUint32(rec + 160 + p * 24, true).toString(16)}] = ${hex(set.buf.subarray(rec + 168 + p * 24, rec + 168 + p * 24 + plen))}`);

@@ -1,0 +1,2 @@
+import { unimplemented } from "../cpu/decode";
+export function pcmpstr(op: u32): void { unimplemented(); }
