@@ -23,6 +23,7 @@ import { planGuestLayout, type GuestLayout } from './guest-layout.ts';
 import type { GuestMemory } from './guest-memory.ts';
 import { parsePvhKernel, type PvhInfo } from './pvh-note.ts';
 import { buildStartInfoBlock } from './start-info.ts';
+import { kernelElfBytes } from './kernel-image.ts';
 import { Gpr, type VcpuRegs } from '../vm/core.ts';
 
 export interface PvhBootInput {
@@ -39,7 +40,8 @@ export interface PvhBootResult {
 
 /** Checks the inputs and computes the layout without touching guest memory. */
 export function planPvhBoot(input: PvhBootInput, ramBytes: number) {
-  const { elf, pvh } = parsePvhKernel(input.kernel);
+  const kernel = kernelElfBytes(input.kernel); // a bzImage or compressed vmlinux becomes its ELF (cached)
+  const { elf, pvh } = parsePvhKernel(kernel);
   const loads = elf.segments.filter((s) => s.type === PT_LOAD && s.memsz > 0n);
   if (loads.length === 0) throw new BootError('unsupported', 'kernel', 'kernel ELF has no PT_LOAD segment with contents');
   let lo = 1n << 64n;
@@ -70,15 +72,15 @@ export function planPvhBoot(input: PvhBootInput, ramBytes: number) {
       `Xen PHYS32_ENTRY ${hex(pvh.entry)} is outside the loaded kernel [${hex(layout.kernel.start)}, ${hex(layout.kernel.end)})`,
     );
   }
-  return { elf, pvh, loads, layout, cmdline };
+  return { elf, pvh, loads, layout, cmdline, kernel };
 }
 
 /** Loads everything into guest RAM. Throws BootError before writing anything if the inputs cannot boot. */
 export function loadPvh(input: PvhBootInput, mem: GuestMemory): PvhBootResult {
-  const { pvh, loads, layout, cmdline } = planPvhBoot(input, mem.ramBytes);
+  const { pvh, loads, layout, cmdline, kernel } = planPvhBoot(input, mem.ramBytes);
   for (const s of loads) {
     const gpa = Number(s.paddr);
-    mem.writePhys(gpa, input.kernel.subarray(s.offset, s.offset + s.filesz));
+    mem.writePhys(gpa, kernel.subarray(s.offset, s.offset + s.filesz));
     const zero = Number(s.memsz) - s.filesz;
     if (zero > 0) mem.fillPhys(gpa + s.filesz, zero, 0);
   }
