@@ -2,7 +2,7 @@
 //
 // Follows the suggested emulator layout of docs/pvh-abi.md §1.4 (modelled on what libxl/libxc do):
 //
-//   [0, ramBytes)            one e820 RAM range starting at 0. Linux needs RAM below 1 MiB (its AP
+//   [0, ramBytes - 64 KiB)   one e820 RAM range starting at 0. Linux needs RAM below 1 MiB (its AP
 //                            real-mode trampoline), so nothing is carved out of low memory.
 //   kernel                   every PT_LOAD at its p_paddr (Linux x86-64: 0x1000000 = 16 MiB; our
 //                            test guest: 0x100000). kernelEnd = highest p_paddr + p_memsz.
@@ -14,8 +14,13 @@
 //                            which identity-map only the first 1 GiB. If a large initrd would push it
 //                            past 1 GiB, the block goes right after the kernel and the initrd moves
 //                            to the first 2 MiB boundary after the block.
-//   (later) ACPI tables      RESERVED [0xFC000000, 0xFC010000); Xen ring pages RESERVED
-//                            [0xFEFF8000, 0xFF000000) — not used yet, and above any RAM we give.
+//   top 64 KiB of RAM        e820 RESERVED (so Linux never uses it as memory):
+//                            [top-64K, top-32K) ACPI tables (RSDP first; rsdp_paddr points at it),
+//                            [top-32K, top) the 8 Xen "special pages" (libxl: pfn 0xFEFF8..0xFEFFF),
+//                            page 4 = xenstore ring, page 7 = console ring, as libxl numbers them.
+//                            libxl puts these above RAM at 0xFC000000 / 0xFEFF8000; our guest memory
+//                            is one array from 0, and anything outside it is MMIO (an exit per
+//                            access), so we carve them from the top of the RAM array instead.
 //
 // Nothing is ever placed at physical address 0 (start_info uses 0 to mean "absent").
 
@@ -36,6 +41,14 @@ export const HVM_MEMMAP_ENTRY_SIZE = 24;
 /** e820 / hvm_memmap_table_entry types (XEN_HVM_MEMMAP_TYPE_*). */
 export const MEMMAP_RAM = 1;
 export const MEMMAP_RESERVED = 2;
+
+/** Bytes at the top of guest RAM kept out of e820 RAM: ACPI tables + the special pages. */
+export const RESERVED_TOP_BYTES = 64 * 1024;
+export const ACPI_REGION_BYTES = 32 * 1024;
+export const SPECIAL_PAGES = 8;
+/** Special page indexes (libxl: XENSTORE_PFN_OFFSET 4 → 0xFEFFC, CONSOLE_PFN_OFFSET 7 → 0xFEFFF). */
+export const SPECIAL_PAGE_XENSTORE = 4;
+export const SPECIAL_PAGE_CONSOLE = 7;
 
 export interface MemmapEntry {
   addr: number;
@@ -61,6 +74,16 @@ export interface GuestLayout {
   modlist: number;
   memmap: number;
   memmapEntries: MemmapEntry[];
+  /** End of e820 RAM (everything from here to ramBytes is RESERVED). */
+  usableEnd: number;
+  /** ACPI tables region; the RSDP is at its start. */
+  acpi: Range;
+  rsdp: number;
+  /** The 8 special pages. */
+  specialPages: Range;
+  /** Guest-physical addresses of the xenstore and console ring pages. */
+  xenstorePage: number;
+  consolePage: number;
 }
 
 export interface LayoutRequest {
@@ -84,14 +107,20 @@ export function planGuestLayout(req: LayoutRequest): GuestLayout {
       `command line is ${req.cmdlineBytes} bytes; Linux accepts at most ${CMDLINE_MAX} (COMMAND_LINE_SIZE 2048 with the NUL)`,
     );
   }
-  if (kernel.end > ramBytes) {
+  const usableEnd = ramBytes - RESERVED_TOP_BYTES;
+  if (kernel.end > usableEnd) {
     throw new BootError(
       'does-not-fit',
       'kernel',
-      `kernel needs guest-physical [${hex(kernel.start)}, ${hex(kernel.end)}) but guest RAM is only ${mib(ramBytes)} (${hex(ramBytes)} bytes); give the VM more memory`,
+      `kernel needs guest-physical [${hex(kernel.start)}, ${hex(kernel.end)}) but guest RAM is only ${mib(ramBytes)} (${hex(ramBytes)} bytes, the top 64 KiB reserved for ACPI and Xen pages); give the VM more memory`,
     );
   }
-  const memmapEntries: MemmapEntry[] = [{ addr: 0, size: ramBytes, type: MEMMAP_RAM }];
+  const memmapEntries: MemmapEntry[] = [
+    { addr: 0, size: usableEnd, type: MEMMAP_RAM },
+    { addr: usableEnd, size: RESERVED_TOP_BYTES, type: MEMMAP_RESERVED },
+  ];
+  const acpi = { start: usableEnd, end: usableEnd + ACPI_REGION_BYTES };
+  const specialPages = { start: acpi.end, end: acpi.end + SPECIAL_PAGES * PAGE_SIZE };
   const nrModules = req.initrdBytes !== undefined ? 1 : 0;
 
   const blockParts = (start: number) => {
@@ -116,8 +145,8 @@ export function planGuestLayout(req: LayoutRequest): GuestLayout {
       const start = alignUp(block.end, INITRD_ALIGN);
       initrd = { start, end: start + req.initrdBytes };
     }
-    const free = Math.max(0, ramBytes - initrd.start);
-    if (initrd.end > ramBytes) {
+    const free = Math.max(0, usableEnd - initrd.start);
+    if (initrd.end > usableEnd) {
       throw new BootError(
         'initrd-too-big',
         'initrd',
@@ -133,7 +162,7 @@ export function planGuestLayout(req: LayoutRequest): GuestLayout {
       `the start_info block would end at ${hex(blockEnd)}, above the 1 GiB Linux can reach at PVH entry (kernel ends at ${hex(kernel.end)})`,
     );
   }
-  if (blockEnd > ramBytes) {
+  if (blockEnd > usableEnd) {
     throw new BootError(
       'does-not-fit',
       'config',
@@ -150,5 +179,11 @@ export function planGuestLayout(req: LayoutRequest): GuestLayout {
     modlist: block.modlist,
     memmap: block.memmap,
     memmapEntries,
+    usableEnd,
+    acpi,
+    rsdp: acpi.start,
+    specialPages,
+    xenstorePage: specialPages.start + SPECIAL_PAGE_XENSTORE * PAGE_SIZE,
+    consolePage: specialPages.start + SPECIAL_PAGE_CONSOLE * PAGE_SIZE,
   };
 }

@@ -17,7 +17,9 @@ import {
   V_CR4,
   V_EFER,
 } from '../../wasm/layout.ts';
+import { buildAcpiTables } from './acpi.ts';
 import { BootError, hex } from './boot-error.ts';
+import { apicIdForVcpu } from './lapic.ts';
 import { PT_LOAD } from './elf.ts';
 import { planGuestLayout, type GuestLayout } from './guest-layout.ts';
 import type { GuestMemory } from './guest-memory.ts';
@@ -30,6 +32,8 @@ export interface PvhBootInput {
   kernel: Uint8Array;
   initrd?: Uint8Array;
   cmdline: string;
+  /** vCPUs the MADT lists (default 1). */
+  vcpus?: number;
 }
 
 export interface PvhBootResult {
@@ -86,6 +90,12 @@ export function loadPvh(input: PvhBootInput, mem: GuestMemory): PvhBootResult {
   }
   if (input.initrd && layout.initrd) mem.writePhys(layout.initrd.start, input.initrd);
   mem.writePhys(layout.block.start, buildStartInfoBlock(layout, cmdline));
+  // The reserved top of RAM: ACPI tables, then the special pages (rings), all zeroed first.
+  mem.fillPhys(layout.acpi.start, layout.specialPages.end - layout.acpi.start, 0);
+  const nr = input.vcpus ?? 1;
+  const acpi = buildAcpiTables({ base: layout.acpi.start, apicIds: Array.from({ length: nr }, (_, i) => apicIdForVcpu(i)) });
+  if (acpi.bytes.length > layout.acpi.end - layout.acpi.start) throw new BootError('bad-config', 'config', `ACPI tables for ${nr} vCPUs do not fit`);
+  mem.writePhys(layout.acpi.start, acpi.bytes);
   return { entry: pvh.entry, layout, pvh };
 }
 

@@ -8,7 +8,7 @@
 //   @12 u32 nr_modules
 //   @16 u64 modlist_paddr    0 = none
 //   @24 u64 cmdline_paddr    0 = none
-//   @32 u64 rsdp_paddr       0 = none (no ACPI yet)
+//   @32 u64 rsdp_paddr       the RSDP (acpi.ts), at the start of the layout's ACPI region
 //   @40 u64 memmap_paddr     (version >= 1)
 //   @48 u32 memmap_entries
 //   @52 u32 reserved         0
@@ -94,7 +94,7 @@ export function buildStartInfoBlock(layout: GuestLayout, cmdline: Uint8Array): U
       nrModules,
       modlistPaddr: nrModules ? BigInt(layout.modlist) : 0n,
       cmdlinePaddr: BigInt(layout.cmdline),
-      rsdpPaddr: 0n,
+      rsdpPaddr: BigInt(layout.rsdp),
       memmapPaddr: BigInt(layout.memmap),
       memmapEntries: layout.memmapEntries.length,
     }),

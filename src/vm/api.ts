@@ -17,6 +17,16 @@ export interface MachineConfig {
    * powers the VM off with exitStatus (v << 1) | 1. Off by default (test kernels only).
    */
   debugExitPort?: number;
+  /**
+   * What a guest reboot (SCHEDOP_shutdown reboot) does: 'restart' (default, like xl's on_reboot)
+   * resets the vCPUs, clears RAM and boots the same kernel again; 'stop' ends the VM with reason 'reboot'.
+   */
+  onReboot?: 'restart' | 'stop';
+  /**
+   * Wall-clock time (Unix ms) the guest sees at boot. Default: the host's time, or a fixed date
+   * (2025-01-01T00:00:00Z) in deterministic mode so two runs see the same clock.
+   */
+  wallclockMs?: number;
 }
 
 export interface MachineIO {
@@ -49,6 +59,10 @@ export interface MachineStats {
   unimplementedHypercalls: number;
   /** The refused calls by "name" or "name:subop" (e.g. "unknown(45)", "sched_op:7"). */
   unimplementedByName?: Record<string, number>;
+  /** Hypervisor events by name (upcalls injected, VIRQ_TIMER fires, LAPIC interrupts, …). */
+  events?: Record<string, number>;
+  /** Guest reboots that restarted the domain. */
+  reboots?: number;
 }
 
 export interface MachineShutdown {

@@ -26,7 +26,14 @@ import {
   V_CR0,
   V_CR3,
   V_EFER,
+  V_APIC_BASE,
+  V_APIC_ID,
+  V_EXIT_ADDR,
   V_EXIT_BYTES,
+  V_EXTINT_VALID,
+  V_EXTINT_VECTOR,
+  EVENT_NMI,
+  V_TSC_OFFSET,
   V_EXIT_PORT,
   V_EXIT_REASON,
   V_EXIT_RIP,
@@ -55,6 +62,15 @@ import { buildHypercallPage, hypercallPageGpa } from '../hypervisor/hypercall-pa
 import type { HypercallContext } from '../hypervisor/hypercalls/context.ts';
 import { currentCpl, HypercallDispatcher } from '../hypervisor/hypercalls/dispatch.ts';
 import { loadPvh, planPvhBoot, setPvhEntryState, type PvhBootResult } from '../hypervisor/pvh-boot.ts';
+import { XenDomain } from '../hypervisor/domain.ts';
+import {
+  APIC_BASE_MSR,
+  APIC_MSR_LAST,
+  apicIdForVcpu,
+  MSR_IA32_APICBASE_ENABLE,
+  MSR_IA32_APICBASE_EXTD,
+} from '../hypervisor/lapic.ts';
+import { ACPI_S5_SLP_TYP, ACPI_SLEEP_CONTROL_PORT, ACPI_X_SLEEP_ENABLE, ACPI_X_SLEEP_TYPE_MASK, ACPI_X_SLEEP_TYPE_POSITION } from '../hypervisor/acpi.ts';
 
 export const DEFAULT_MEMORY_MIB = 256;
 /** Virtual TSC frequency the guest sees (CPUID 0x40000003 ECX, and the clock's tick rate): 1 GHz. */
@@ -65,7 +81,14 @@ export const DEBUGCON_PORT = 0xe9;
 const DETERMINISTIC_TICKS_PER_INSN = 1n;
 /** Safety valve: a slice ends after this many exits even if the budget is not spent. */
 const MAX_EXITS_PER_SLICE = 100_000;
-const MAX_INPUT_BUFFER = 1 << 20;
+/** Deterministic mode: how many times one slice may jump the idle clock to the next timer. */
+const MAX_IDLE_SKIPS_PER_SLICE = 64;
+/** Console bytes kept for crash reports. */
+const CONSOLE_TAIL_BYTES = 4096;
+const CRASH_TAIL_LINES = 12;
+/** Fixed wall clock of deterministic runs: 2025-01-01T00:00:00Z. */
+const DETERMINISTIC_WALLCLOCK_MS = 1735689600000;
+const LAPIC_MMIO_SIZE = 0x1000;
 
 const VECTOR_GP = 13;
 const ATTR_L = 1 << 13;
@@ -77,21 +100,34 @@ interface VcpuSlot {
   online: boolean;
 }
 
+/** An interrupt offered to the core through V_EXTINT before a run. */
+interface Offer {
+  vector: number;
+  source: 'upcall' | 'lapic';
+}
+
 const hexStr = (v: number | bigint, w = 0) => '0x' + v.toString(16).padStart(w, '0');
 
 export class Machine {
   /** The shared WebAssembly.Memory (core state + guest RAM), e.g. for a memory viewer. */
   readonly memory: WebAssembly.Memory;
-  readonly boot: PvhBootResult;
+  private bootResult!: PvhBootResult;
   private readonly vcpus: VcpuSlot[];
   private readonly mem: GuestMemory;
   private readonly hypercalls = new HypercallDispatcher();
   private shutdownState?: MachineShutdown;
-  private inputBuffer: number[] = [];
+  private rebootRequested = false;
+  private reboots = 0;
   private readonly startMs = now();
   private readonly deterministic: boolean;
   private readonly warningsList: string[] = [];
   private readonly debugExit?: DebugExit;
+  private readonly cfg: MachineConfig;
+  /** The Xen side of the guest (event channels, shared_info, timers, LAPICs, console ring). */
+  private xen!: XenDomain;
+  private consoleTail: number[] = [];
+  private readonly smpEvents: string[] = [];
+  private readonly events: Record<string, number> = {};
 
   private constructor(
     private readonly core: Core,
@@ -99,6 +135,7 @@ export class Machine {
     private readonly io: MachineIO,
   ) {
     this.memory = core.memory;
+    this.cfg = cfg;
     this.deterministic = cfg.deterministic ?? false;
     if (cfg.debugExitPort !== undefined) this.debugExit = new DebugExit(cfg.debugExitPort);
     const ex = core.exports;
@@ -109,18 +146,87 @@ export class Machine {
     );
     const n = cfg.vcpus ?? 1;
     this.vcpus = [];
-    for (let id = 0; id < n; id++) {
-      const regs = core.vcpu(id);
-      ex.resetVcpu(id);
-      regs.setU32(V_TSC_KHZ, TSC_KHZ);
-      regs.setU32(V_VENDOR_AMD, 0);
-      this.vcpus.push({ id, regs, online: id === 0 });
-    }
+    for (let id = 0; id < n; id++) this.vcpus.push({ id, regs: core.vcpu(id), online: id === 0 });
     if (n > 1) this.warningsList.push(`SMP not yet supported: ${n} vCPUs configured, only vCPU 0 runs`);
-    this.boot = loadPvh({ kernel: cfg.kernel, initrd: cfg.initrd, cmdline: cfg.cmdline ?? '' }, this.mem);
+    this.bootDomain();
+  }
+
+  /** (Re)creates the domain: resets every vCPU, loads kernel/initrd/start_info/ACPI, builds Xen state. */
+  private bootDomain(): void {
+    const ex = this.core.exports;
+    const cfg = this.cfg;
+    for (const s of this.vcpus) {
+      ex.resetVcpu(s.id);
+      s.regs.setU32(V_TSC_KHZ, TSC_KHZ);
+      s.regs.setU32(V_VENDOR_AMD, 0);
+      s.regs.setU32(V_APIC_ID, apicIdForVcpu(s.id));
+      s.online = s.id === 0;
+    }
+    this.bootResult = loadPvh({ kernel: cfg.kernel, initrd: cfg.initrd, cmdline: cfg.cmdline ?? '', vcpus: this.vcpus.length }, this.mem);
+    const wallclockMs = cfg.wallclockMs ?? (this.deterministic ? DETERMINISTIC_WALLCLOCK_MS : Date.now());
+    this.xen = new XenDomain(
+      this.mem,
+      { nrVcpus: this.vcpus.length, tscKhz: TSC_KHZ, wallclockEpochMs: wallclockMs, layout: this.bootResult.layout },
+      {
+        ticks: (v) => this.vcpus[v].regs.u64(V_CLOCK),
+        tscOffset: (v) => this.vcpus[v].regs.u64(V_TSC_OFFSET),
+      },
+      {
+        kick: () => {},
+        nmi: (v) => this.injectNmi(v),
+        initSipi: (v, kind, vector) => this.recordSmp(v, kind, vector),
+      },
+      (bytes) => this.consoleOut(bytes),
+    );
     const v0 = this.vcpus[0].regs;
-    setPvhEntryState(v0, this.boot.entry, this.boot.layout.startInfo);
+    setPvhEntryState(v0, this.bootResult.entry, this.bootResult.layout.startInfo);
     ex.flushTlb(0);
+  }
+
+  get boot(): PvhBootResult {
+    return this.bootResult;
+  }
+
+  /** The Xen state of the guest (tests, debugging). */
+  get domain(): XenDomain {
+    return this.xen;
+  }
+
+  private consoleOut(bytes: Uint8Array): void {
+    for (const b of bytes) this.consoleTail.push(b);
+    if (this.consoleTail.length > CONSOLE_TAIL_BYTES * 2) this.consoleTail = this.consoleTail.slice(-CONSOLE_TAIL_BYTES);
+    this.io.console(bytes);
+  }
+
+  /** The last lines the guest printed (for crash reports). */
+  private lastConsoleLines(): string {
+    const text = new TextDecoder().decode(new Uint8Array(this.consoleTail.slice(-CONSOLE_TAIL_BYTES)));
+    const lines = text.replace(/\r/g, '').split('\n').filter((l) => l.trim() !== '');
+    return lines.slice(-CRASH_TAIL_LINES).join('\n');
+  }
+
+  private count(what: string): void {
+    this.events[what] = (this.events[what] ?? 0) + 1;
+  }
+
+  private injectNmi(v: number): void {
+    const r = this.vcpus[v]?.regs;
+    if (!r || r.u32(V_PENDING_VALID) === 1) return;
+    r.setU32(V_PENDING_VECTOR, 2);
+    r.setU32(V_PENDING_KIND, EVENT_NMI);
+    r.setU32(V_PENDING_ERROR, 0xffffffff);
+    r.setU32(V_PENDING_VALID, 1);
+    this.count('nmi');
+  }
+
+  private recordSmp(v: number, kind: string, vector: number): void {
+    this.count(`ipi_${kind}`);
+    if (this.smpEvents.length < 64) this.smpEvents.push(`${kind} -> vCPU ${v}${kind === 'startup' ? ` vector ${hexStr(vector)}` : ''}`);
+  }
+
+  /** INIT/SIPI IPIs the guest sent (recorded for SMP bring-up, which is not implemented yet). */
+  smpLog(): readonly string[] {
+    return this.smpEvents;
   }
 
   /**
@@ -150,30 +256,82 @@ export class Machine {
     return this.warningsList;
   }
 
-  /** Buffers console input for the guest (delivered once a console device exists: hvc0 comes later). */
+  /** Console input for the guest: goes into the hvc0 ring (queued while the ring is full) and raises its port. */
   sendConsoleInput(bytes: Uint8Array): void {
-    for (const b of bytes) {
-      if (this.inputBuffer.length >= MAX_INPUT_BUFFER) break;
-      this.inputBuffer.push(b);
-    }
+    this.xen.sendConsoleInput(bytes);
   }
 
-  /** Runs every online vCPU for up to `budgetInstructions` in total and services their exits. */
+  /**
+   * Runs every online vCPU for up to `budgetInstructions` in total and services their exits. When
+   * every vCPU is idle (HLT with nothing to deliver, SCHEDOP_block/poll) the slice ends with
+   * idle: true and wakeAtMs = the next timer deadline; in deterministic mode the virtual clock jumps
+   * to that deadline instead and the guest runs on.
+   */
   runSlice(budgetInstructions: number): SliceResult {
     if (this.shutdownState) return { instructions: 0, shutdown: this.shutdownState, idle: false };
     const budget = Math.max(1, Math.min(0x7fffffff, Math.floor(budgetInstructions)));
+    this.syncClock();
     let executed = 0;
-    let allIdle = true;
-    const online = this.vcpus.filter((v) => v.online);
-    const share = Math.max(1, Math.floor(budget / online.length));
-    for (const slot of online) {
-      const r = this.runVcpu(slot, share);
-      executed += r.executed;
-      if (!r.idle) allIdle = false;
-      if (this.shutdownState) break;
+    for (let skips = 0; ; skips++) {
+      let allIdle = true;
+      const online = this.vcpus.filter((v) => v.online);
+      const share = Math.max(1, Math.floor((budget - executed) / online.length));
+      for (const slot of online) {
+        const r = this.runVcpu(slot, share);
+        executed += r.executed;
+        if (!r.idle) allIdle = false;
+        if (this.shutdownState || this.rebootRequested) break;
+      }
+      if (this.rebootRequested) {
+        this.rebootRequested = false;
+        this.reboots++;
+        this.consoleTail = [];
+        this.core.ram().fill(0);
+        this.bootDomain();
+        return { instructions: executed, idle: false };
+      }
+      if (this.shutdownState) return { instructions: executed, shutdown: this.shutdownState, idle: false };
+      if (!allIdle) return { instructions: executed, idle: false };
+      const deadline = this.nextDeadlineTicks();
+      if (deadline === null) return { instructions: executed, shutdown: undefined, idle: true };
+      if (this.deterministic) {
+        // Nothing runs until the next timer: let virtual time jump there.
+        for (const s of this.vcpus) if (s.regs.u64(V_CLOCK) < deadline) s.regs.setU64(V_CLOCK, deadline);
+        this.count('idle_skip');
+        if (skips + 1 >= MAX_IDLE_SKIPS_PER_SLICE || executed >= budget) return { instructions: executed, idle: false };
+        continue;
+      }
+      return { instructions: executed, shutdown: undefined, idle: true, wakeAtMs: this.startMs + Number(deadline) / TSC_KHZ };
     }
-    this.advanceClock(executed);
-    return { instructions: executed, shutdown: this.shutdownState, idle: !this.shutdownState && allIdle };
+  }
+
+  private nextDeadlineTicks(): bigint | null {
+    let best: bigint | null = null;
+    for (const s of this.vcpus) {
+      if (!s.online) continue;
+      const d = this.xen.nextDeadlineTicks(s.id);
+      if (d !== null && (best === null || d < best)) best = d;
+    }
+    return best;
+  }
+
+  private lapicMode(v: VcpuRegs): 'off' | 'xapic' | 'x2apic' {
+    const base = v.u64(V_APIC_BASE);
+    if ((base & BigInt(MSR_IA32_APICBASE_ENABLE)) === 0n) return 'off';
+    return (base & BigInt(MSR_IA32_APICBASE_EXTD)) !== 0n ? 'x2apic' : 'xapic';
+  }
+
+  /** Offers the vCPU what it should take next (event upcall first, then the LAPIC) via V_EXTINT. */
+  private offerInterrupt(slot: VcpuSlot): Offer | null {
+    const v = slot.regs;
+    const p = this.xen.pendingInterrupt(slot.id, this.lapicMode(v) !== 'off');
+    if (!p) {
+      v.setU32(V_EXTINT_VALID, 0);
+      return null;
+    }
+    v.setU32(V_EXTINT_VECTOR, p.vector);
+    v.setU32(V_EXTINT_VALID, 1);
+    return p;
   }
 
   private runVcpu(slot: VcpuSlot, budget: number): { executed: number; idle: boolean } {
@@ -181,23 +339,43 @@ export class Machine {
     const ex = this.core.exports;
     const start = v.u64(V_INSN_COUNT);
     let executed = 0;
-    for (let exits = 0; exits < MAX_EXITS_PER_SLICE && !this.shutdownState; exits++) {
+    for (let exits = 0; exits < MAX_EXITS_PER_SLICE && !this.shutdownState && !this.rebootRequested; exits++) {
       const left = budget - executed;
       if (left <= 0) break;
+      this.xen.runTimers(slot.id);
+      this.xen.refreshTimeIfStale(slot.id);
+      if (this.xen.isBlocked(slot.id)) return { executed, idle: true };
+      const offer = this.offerInterrupt(slot);
+      const canTake = offer !== null && v.has(V_RFLAGS, RFLAGS_IF);
+      if (v.u32(V_HALTED) === 1 && !canTake && v.u32(V_PENDING_VALID) === 0) return { executed, idle: true };
+      const before = v.u64(V_INSN_COUNT);
       const exit = ex.run(slot.id, left);
+      const ran = v.u64(V_INSN_COUNT) - before;
+      // The core let the guest's TSC run ahead by the instructions of this run; keep the clock there.
+      if (ran > 0n) v.setU64(V_CLOCK, v.u64(V_CLOCK) + ran * DETERMINISTIC_TICKS_PER_INSN);
       executed = Number(v.u64(V_INSN_COUNT) - start);
+      if (offer && v.u32(V_EXTINT_VALID) === 0) {
+        // Delivered. The upcall is level-triggered on upcall_pending (re-offered while set); a LAPIC
+        // vector moves from IRR to ISR and waits for the guest's EOI.
+        if (offer.source === 'lapic') this.xen.lapics[slot.id].ack(offer.vector);
+        this.count(offer.source === 'upcall' ? 'upcall_injected' : 'lapic_injected');
+      }
+      v.setU32(V_EXTINT_VALID, 0);
       switch (exit) {
         case EXIT_BUDGET:
         case EXIT_PAUSE:
           return { executed, idle: false };
         case EXIT_HLT:
-          if (!v.has(V_RFLAGS, RFLAGS_IF)) {
+          if (!v.has(V_RFLAGS, RFLAGS_IF) && this.vcpus.filter((s) => s.online).length === 1) {
             this.stop(
               'crash',
               `vCPU ${slot.id} executed HLT with interrupts disabled at RIP ${hexStr(v.u64(V_EXIT_RIP))}: nothing can wake it (the guest is stuck)`,
             );
+            return { executed, idle: true };
           }
-          return { executed, idle: true };
+          // Idle unless something is deliverable right now (then the next run takes it and wakes).
+          if (!this.xen.pendingInterrupt(slot.id, this.lapicMode(v) !== 'off') && v.u32(V_PENDING_VALID) === 0) return { executed, idle: true };
+          break;
         case EXIT_HYPERCALL:
           this.hypercalls.handleExit(v, this.hypercallContext(slot.id));
           break;
@@ -211,7 +389,7 @@ export class Machine {
           this.handleIo(v);
           break;
         case EXIT_MMIO:
-          this.handleMmio(v);
+          this.handleMmio(slot);
           break;
         case EXIT_SHUTDOWN:
           this.stop('triple-fault', `vCPU ${slot.id} triple fault at RIP ${hexStr(v.rip)}`);
@@ -236,7 +414,8 @@ export class Machine {
     return {
       vcpu,
       mem: this.mem,
-      console: (bytes) => this.io.console(bytes),
+      xen: this.xen,
+      console: (bytes) => this.consoleOut(bytes),
       shutdown: (reason, detail) => this.stop(reason, detail),
     };
   }
@@ -272,6 +451,21 @@ export class Machine {
       this.mem.writePhys(gpa, buildHypercallPage(v.u32(V_VENDOR_AMD) === 1));
       return;
     }
+    if (index >= APIC_BASE_MSR && index <= APIC_MSR_LAST) {
+      // x2APIC registers exist only in x2APIC mode (IA32_APIC_BASE.EXTD); otherwise #GP.
+      if (this.lapicMode(v) !== 'x2apic') return this.injectGp(v);
+      const lapic = this.xen.lapics[slot.id];
+      if (write) {
+        if (!lapic.writeMsr(index, v.u64(V_EXIT_VALUE))) return this.injectGp(v);
+        this.xen.wakeBlocked();
+        return;
+      }
+      const r = lapic.readMsr(index);
+      if (!r.ok) return this.injectGp(v);
+      v.setGpr(Gpr.RAX, r.value & 0xffffffffn);
+      v.setGpr(Gpr.RDX, r.value >> 32n);
+      return;
+    }
     // Every other MSR the core leaves to us is unknown to Xen too: #GP, as Xen does.
     this.injectGp(v);
   }
@@ -280,8 +474,12 @@ export class Machine {
     const port = v.u32(V_EXIT_PORT);
     const size = v.u32(V_EXIT_SIZE);
     if (v.u32(V_EXIT_WRITE) === 1) {
-      if (port === DEBUGCON_PORT) this.io.console(new Uint8Array([Number(v.u64(V_EXIT_VALUE) & 0xffn)]));
-      else if (this.debugExit?.handles(port)) {
+      if (port === DEBUGCON_PORT) this.consoleOut(new Uint8Array([Number(v.u64(V_EXIT_VALUE) & 0xffn)]));
+      else if (port === ACPI_SLEEP_CONTROL_PORT) {
+        const value = Number(v.u64(V_EXIT_VALUE) & 0xffn);
+        const typ = (value & ACPI_X_SLEEP_TYPE_MASK) >> ACPI_X_SLEEP_TYPE_POSITION;
+        if (value & ACPI_X_SLEEP_ENABLE && typ === ACPI_S5_SLP_TYP) this.stop('poweroff', 'guest entered ACPI S5 (power off)');
+      } else if (this.debugExit?.handles(port)) {
         const value = v.u64(V_EXIT_VALUE) & allOnes(size);
         this.stop('poweroff', `isa-debug-exit: guest wrote ${hexStr(value)} to port ${hexStr(port)}`, DebugExit.status(value));
       }
@@ -299,28 +497,58 @@ export class Machine {
     v.setU32(V_IO_PENDING, 1);
   }
 
-  private handleMmio(v: VcpuRegs): void {
-    if (v.u32(V_EXIT_WRITE) === 1) return; // no devices yet: writes vanish
-    v.setU64(V_IO_DATA, allOnes(v.u32(V_EXIT_SIZE)));
+  private handleMmio(slot: VcpuSlot): void {
+    const v = slot.regs;
+    const addr = v.u64(V_EXIT_ADDR);
+    const size = v.u32(V_EXIT_SIZE);
+    const write = v.u32(V_EXIT_WRITE) === 1;
+    const apicBase = v.u64(V_APIC_BASE) & ~0xfffn & 0xffffffffff000n;
+    if (this.lapicMode(v) === 'xapic' && addr >= apicBase && addr < apicBase + BigInt(LAPIC_MMIO_SIZE)) {
+      const off = Number(addr - apicBase);
+      const lapic = this.xen.lapics[slot.id];
+      if (write) {
+        // Registers are 32 bits wide at 16-byte strides; narrower or unaligned writes are dropped.
+        if ((off & 3) === 0 && size >= 4) lapic.write(off, Number(v.u64(V_EXIT_VALUE) & 0xffffffffn), false);
+        this.xen.wakeBlocked();
+        return;
+      }
+      const dword = BigInt(lapic.read(off & ~3, false) >>> 0);
+      const value = (dword >> BigInt((off & 3) * 8)) & allOnes(Math.min(size, 4));
+      v.setU64(V_IO_DATA, value);
+      v.setU32(V_IO_PENDING, 1);
+      return;
+    }
+    if (write) return; // nothing else there: writes vanish
+    v.setU64(V_IO_DATA, allOnes(size));
     v.setU32(V_IO_PENDING, 1);
   }
 
   private stop(reason: ShutdownReason, detail?: string, exitStatus?: number): void {
-    if (this.shutdownState) return;
+    if (this.shutdownState || this.rebootRequested) return;
+    if (reason === 'reboot' && (this.cfg.onReboot ?? 'restart') === 'restart') {
+      this.rebootRequested = true;
+      return;
+    }
+    if (reason === 'crash' || reason === 'triple-fault') {
+      const tail = this.lastConsoleLines();
+      if (tail) detail = `${detail ?? reason}\n--- last console output ---\n${tail}`;
+    }
     this.shutdownState = exitStatus === undefined ? { reason, detail } : { reason, detail, exitStatus };
     for (const s of this.vcpus) s.online = false;
   }
 
-  private advanceClock(executed: number): void {
-    for (const s of this.vcpus) {
-      const v = s.regs;
-      if (this.deterministic) {
-        v.setU64(V_CLOCK, v.u64(V_CLOCK) + BigInt(executed) * DETERMINISTIC_TICKS_PER_INSN);
-      } else {
-        const ticks = BigInt(Math.floor((now() - this.startMs) * TSC_KHZ));
-        if (ticks > v.u64(V_CLOCK)) v.setU64(V_CLOCK, ticks);
-      }
+  /**
+   * Keeps V_CLOCK (TSC ticks at V_TSC_KHZ) monotonic and equal on all vCPUs. Every run() already
+   * added its instructions; normal mode also follows host time, deterministic mode does not.
+   */
+  private syncClock(): void {
+    let clock = 0n;
+    for (const s of this.vcpus) if (s.regs.u64(V_CLOCK) > clock) clock = s.regs.u64(V_CLOCK);
+    if (!this.deterministic) {
+      const host = BigInt(Math.floor((now() - this.startMs) * TSC_KHZ));
+      if (host > clock) clock = host;
     }
+    for (const s of this.vcpus) s.regs.setU64(V_CLOCK, clock);
   }
 
   private modeName(v: VcpuRegs): string {
@@ -333,7 +561,7 @@ export class Machine {
       const halted = v.u32(V_HALTED) === 1;
       return {
         id: s.id,
-        state: !s.online ? 'down' : halted ? 'halted' : 'running',
+        state: !s.online ? 'down' : this.xen.isBlocked(s.id) ? 'blocked' : halted ? 'halted' : 'running',
         mode: vcpuMode(v),
         cpl: currentCpl(v),
         rip: v.rip,
@@ -354,6 +582,8 @@ export class Machine {
       hypercalls: { ...h.calls },
       unimplementedHypercalls: h.unimplementedTotal,
       unimplementedByName: { ...h.unimplemented },
+      events: { ...this.xen.counters, ...this.events },
+      reboots: this.reboots,
     };
   }
 

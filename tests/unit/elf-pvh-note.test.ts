@@ -161,7 +161,7 @@ describe('fitting the kernel, initrd and command line into guest RAM', () => {
     expectBootError(
       () => planPvhBoot({ kernel: kernel64(), initrd: new Uint8Array(15 * MiB), cmdline: '' }, 16 * MiB),
       'initrd-too-big',
-      /initrd is 15728640 bytes but only 14680064 bytes .* free/,
+      /initrd is 15728640 bytes but only 14614528 bytes .* free/,
     );
   });
 

@@ -1,5 +1,6 @@
 // Guest memory access: page-by-page translation of guest-linear buffers, bounds against RAM, and
 // that a wild pointer yields -EFAULT without the host touching anything outside guest RAM.
+import { testDomain } from './helpers/xen-domain.ts';
 import { describe, expect, it } from 'vitest';
 import { GuestMemory, type TranslateFn } from '../../src/hypervisor/guest-memory.ts';
 import { HypercallDispatcher } from '../../src/hypervisor/hypercalls/dispatch.ts';
@@ -84,7 +85,7 @@ describe('hypercalls with wild pointers get -EFAULT', () => {
     const { ram, guardsIntact } = guardedRam();
     const mem = new GuestMemory(ram, translate);
     const printed: Uint8Array[] = [];
-    const ctx: HypercallContext = { vcpu: 0, mem, console: (b) => printed.push(b), shutdown: () => {} };
+    const ctx: HypercallContext = { vcpu: 0, mem, xen: testDomain({ mem }).xen, console: (b) => printed.push(b), shutdown: () => {} };
     const d = new HypercallDispatcher();
     expect(d.call(__HYPERVISOR_console_io, [BigInt(CONSOLEIO_write), 16n, 0xdeadbeef000n], ctx)).toBe(-EFAULT);
     expect(d.call(__HYPERVISOR_console_io, [BigInt(CONSOLEIO_write), 0x40n, 0x11ff0n], ctx)).toBe(-EFAULT);

@@ -9,6 +9,7 @@ import { HYPERCALLS, validateTable } from '../../src/hypervisor/hypercalls/table
 import type { HypercallContext } from '../../src/hypervisor/hypercalls/context.ts';
 import type { ShutdownReason } from '../../src/vm/api.ts';
 import * as X from '../../src/hypervisor/hypercalls/xen-abi.ts';
+import { testDomain } from './helpers/xen-domain.ts';
 
 const RAM = 1 << 20;
 
@@ -20,6 +21,7 @@ function setup() {
   const ctx: HypercallContext = {
     vcpu: 0,
     mem,
+    xen: testDomain({ mem }).xen,
     console: (b) => out.push(new TextDecoder().decode(b)),
     shutdown: (r) => shutdowns.push(r),
   };
@@ -41,11 +43,21 @@ describe('hypercall table', () => {
   it('is consistent and names Xen numbers', () => {
     expect(() => validateTable(HYPERCALLS)).not.toThrow();
     expect(HYPERCALLS.map((h) => [h.nr, h.name])).toEqual([
+      [7, 'platform_op'],
+      [12, 'memory_op'],
+      [13, 'multicall'],
+      [15, 'set_timer_op'],
       [17, 'xen_version'],
       [18, 'console_io'],
+      [20, 'grant_table_op'],
+      [21, 'vm_assist'],
+      [24, 'vcpu_op'],
       [29, 'sched_op'],
+      [32, 'event_channel_op'],
+      [33, 'physdev_op'],
+      [34, 'hvm_op'],
     ]);
-    expect(() => validateTable([...HYPERCALLS, { ...HYPERCALLS[0], name: 'dup' }])).toThrow(/number 17 listed twice/);
+    expect(() => validateTable([...HYPERCALLS, { ...HYPERCALLS[0], name: 'dup' }])).toThrow(/number 7 listed twice/);
   });
 
   it('unknown hypercalls and sub-ops return -ENOSYS and are counted, never thrown', () => {

@@ -24,7 +24,13 @@ describe('guest layout', () => {
     expect(l.modlist % 8).toBe(0);
     expect(l.modlist).toBeGreaterThanOrEqual(l.cmdline + 21);
     expect(l.memmap).toBeGreaterThanOrEqual(l.modlist + 32);
-    expect(l.memmapEntries).toEqual([{ addr: 0, size: 256 * MiB, type: 1 }]);
+    expect(l.memmapEntries).toEqual([
+      { addr: 0, size: 256 * MiB - 65536, type: 1 },
+      { addr: 256 * MiB - 65536, size: 65536, type: 2 },
+    ]);
+    expect(l.rsdp).toBe(256 * MiB - 65536);
+    expect(l.consolePage).toBe(256 * MiB - 4096);
+    expect(l.xenstorePage).toBe(256 * MiB - 4 * 4096);
   });
 
   it('without an initrd start_info follows the kernel', () => {

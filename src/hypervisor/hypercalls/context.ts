@@ -1,13 +1,16 @@
-// What a hypercall handler may touch: the calling vCPU's view of guest memory and the machine's
-// console and shutdown hooks. Handlers never see the core or raw host memory.
+// What a hypercall handler may touch: the calling vCPU's view of guest memory, the domain's Xen
+// state (domain.ts) and the machine's console and shutdown hooks. Handlers never see the core.
 
 import type { ShutdownReason } from '../../vm/api.ts';
+import type { XenDomain } from '../domain.ts';
 import type { GuestMemory } from '../guest-memory.ts';
 
 export interface HypercallContext {
   /** Calling vCPU (its paging mode translates pointer arguments). */
   vcpu: number;
   mem: GuestMemory;
+  /** The domain's Xen state: event channels, shared_info, timers, params. */
+  xen: XenDomain;
   console(bytes: Uint8Array): void;
   shutdown(reason: ShutdownReason, detail?: string): void;
 }

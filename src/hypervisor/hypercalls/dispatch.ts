@@ -44,22 +44,32 @@ export class HypercallDispatcher {
     for (const d of table) this.byNr.set(d.nr, d);
   }
 
-  private refuse(key: string): number {
+  private refuse(key: string, errno = ENOSYS): number {
     this.stats.unimplemented[key] = (this.stats.unimplemented[key] ?? 0) + 1;
     this.stats.unimplementedTotal++;
-    return -ENOSYS;
+    return -errno;
   }
 
-  /** Runs hypercall `nr` with `args`; returns the result (>= 0 or -errno). Never throws for guest input. */
+  /**
+   * Runs hypercall `nr` with `args`; returns the result (>= 0 or -errno). Never throws for guest input.
+   * Refusals (unknown calls and sub-ops, table refusals, handlers answering -ENOSYS) are counted.
+   */
   call(nr: number | bigint, args: readonly bigint[], ctx: HypercallContext): number {
     const def = BigInt(nr) <= 0xffffffffn ? this.byNr.get(Number(nr)) : undefined;
     const name = def ? def.name : `unknown(${nr})`;
     this.stats.calls[name] = (this.stats.calls[name] ?? 0) + 1;
     if (!def) return this.refuse(name);
-    const cmd = Number(args[0] & 0xffffffffn);
-    const sub = def.subops.find((s) => s.cmd === cmd);
+    if (def.refuse !== undefined) return this.refuse(name, def.refuse);
+    if (def.handler) {
+      const r = def.handler(ctx, args);
+      return r === -ENOSYS ? this.refuse(name) : r;
+    }
+    const cmd = Number(args[0] & BigInt(def.cmdMask ?? 0xffffffff));
+    const sub = def.subops?.find((s) => s.cmd === cmd);
     if (!sub) return this.refuse(`${def.name}:${cmd}`);
-    return sub.handler(ctx, args);
+    if ('refuse' in sub) return this.refuse(`${def.name}:${sub.name}`, sub.refuse);
+    const r = sub.handler(ctx, args);
+    return r === -ENOSYS ? this.refuse(`${def.name}:${sub.name}`) : r;
   }
 
   /** Services an EXIT_HYPERCALL on vCPU `v`: reads the registers, calls, writes RAX. */
