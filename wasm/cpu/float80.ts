@@ -178,11 +178,14 @@ export function roundPack(sign: u32, exp: i32, sig: u64, extra: u64, keep: i32, 
     if (e > emax) {
       if ((fMask & EX_OE) == 0) {
         fexc |= EX_OE;
-        if (wrap == 0) { fNoStore = true; if (rcInexact) fexc |= EX_PE; return; }
+        if (wrap == 0) { fNoStore = true; return; }
         e -= wrap;
-        if (rcInexact) { fexc |= EX_PE; fUp = rcInc; }
-        rExp = e; rSig = r;
-        return;
+        if (e <= emax) {
+          if (rcInexact) { fexc |= EX_PE; fUp = rcInc; }
+          rExp = e; rSig = r;
+          return;
+        }
+        // still out of range after the bias adjust: the masked response, with OE flagged
       }
       fexc |= EX_OE | EX_PE;
       const toInf = fRC == RC_NEAR || (fRC == RC_UP && sign == 0) || (fRC == RC_DOWN && sign != 0);
@@ -197,12 +200,17 @@ export function roundPack(sign: u32, exp: i32, sig: u64, extra: u64, keep: i32, 
   // exp <= 0: tiny unless rounding (with unbounded exponent) carries up to the smallest normal
   const r0 = roundCore(sign, sig, extra, keep);
   const tiny = exp < 0 || !rcCarry;
+  let unmaskedTiny = false;
   if (tiny && (fMask & EX_UE) == 0) {
     fexc |= EX_UE;
-    if (wrap == 0) { fNoStore = true; if (rcInexact) fexc |= EX_PE; return; }
-    if (rcInexact) { fexc |= EX_PE; fUp = rcInc; }
-    rExp = exp + (rcCarry ? 1 : 0) + wrap; rSig = r0;
-    return;
+    if (wrap == 0) { fNoStore = true; return; }
+    const e = exp + (rcCarry ? 1 : 0) + wrap;
+    if (e >= 1) {
+      if (rcInexact) { fexc |= EX_PE; fUp = rcInc; }
+      rExp = e; rSig = r0;
+      return;
+    }
+    unmaskedTiny = true; // still tiny after the bias adjust: denormalize, UE already flagged
   }
   shrJam128(sig, extra, 1 - exp);
   const r = roundCore(sign, hi128, lo128, keep);
@@ -255,10 +263,13 @@ export function propagateNaN(aSE: u32, aSig: u64, ca: i32, bSE: u32, bSig: u64, 
  * Common operand screening for two-operand arithmetic. Returns true when the result is already
  * decided (NaN or invalid operand: rSE/rSig set). Sets DE for denormal operands otherwise.
  */
+/** The memory operand of the current operation was a denormal f32/f64 (normalized on conversion). */
+export let srcDenormal: bool = false;
+export function setSrcDenormal(v: bool): void { srcDenormal = v; }
 export function screen2(aSE: u32, aSig: u64, ca: i32, bSE: u32, bSig: u64, cb: i32): bool {
   if (ca == C_BAD || cb == C_BAD) { fexc |= EX_IE; setIndefinite(); return true; }
   if (isNaNClass(ca) || isNaNClass(cb)) { propagateNaN(aSE, aSig, ca, bSE, bSig, cb); return true; }
-  if (isDenormal(aSE, aSig) || isDenormal(bSE, bSig)) fexc |= EX_DE;
+  if (isDenormal(aSE, aSig) || isDenormal(bSE, bSig) || srcDenormal) fexc |= EX_DE;
   return false;
 }
 
@@ -390,13 +401,14 @@ export function compareValues(aSE: u32, aSig: u64, ca: i32, bSE: u32, bSig: u64,
 // ---- conversions ----
 /** f32 bits to 80-bit (exact); SNaNs stay signaling (the operation raises IE); DE for denormals. */
 export function fromF32(v: u32): void {
+  cvtDenormal = false;
   const s = (v >> 31) << 15;
   const e = <i32>((v >> 23) & 0xff);
   const f = <u64>(v & 0x7fffff);
   if (e == 0xff) { rSE = s | 0x7fff; rSig = SIG_TOP | (f << 40); return; }
   if (e == 0) {
     if (f == 0) { rSE = s; rSig = 0; return; }
-    fexc |= EX_DE;
+    cvtDenormal = true;
     const sh = <i32>clz<u64>(f);
     // value = f * 2^(-149): normalized sig = f << sh, exponent so that sig*2^(E-BIAS-63) = value
     rSig = f << <u64>sh;
@@ -406,13 +418,14 @@ export function fromF32(v: u32): void {
   rSE = s | <u32>(e - 127 + BIAS); rSig = SIG_TOP | (f << 40);
 }
 export function fromF64(v: u64): void {
+  cvtDenormal = false;
   const s = <u32>(v >> 63) << 15;
   const e = <i32>((v >> 52) & 0x7ff);
   const f = v & 0xfffffffffffff;
   if (e == 0x7ff) { rSE = s | 0x7fff; rSig = SIG_TOP | (f << 11); return; }
   if (e == 0) {
     if (f == 0) { rSE = s; rSig = 0; return; }
-    fexc |= EX_DE;
+    cvtDenormal = true;
     const sh = <i32>clz<u64>(f);
     rSig = f << <u64>sh;
     rSE = s | <u32>(-1074 + 63 - sh + BIAS);
@@ -422,6 +435,7 @@ export function fromF64(v: u64): void {
 }
 /** Signed 64-bit integer to 80-bit (exact). */
 export function fromInt(v: i64): void {
+  cvtDenormal = false;
   if (v == 0) { rSE = 0; rSig = 0; return; }
   const s: u32 = v < 0 ? 0x8000 : 0;
   const m: u64 = v < 0 ? <u64>(-v) : <u64>v;
@@ -432,6 +446,8 @@ export function fromInt(v: i64): void {
 
 /** Conversion result for stores to f32/f64 (bits), valid unless fNoStore. */
 export let cvtBits: u64 = 0;
+/** Set by fromF32/fromF64 when the source was a denormal (DE is raised by the operation). */
+export let cvtDenormal: bool = false;
 
 /** 80-bit to f32 (keep=24) or f64 (keep=53) with IE/OE/UE/PE; NaNs quieted, invalid -> indefinite. */
 export function toFloat(se: u32, sig: u64, dbl: bool): void {

@@ -108,6 +108,7 @@ function binary(k: i32, aSE: u32, aSig: u64, ca: i32): void {
   if (ca == C_BAD || cb == C_BAD) { setFexc(fexc | EX_IE); setIndefinite(); }
   else if (isNaNClass(ca) || isNaNClass(cb)) propagateNaN(aSE, aSig, ca, bSE, bSig, cb);
   else {
+    if (k == 1 && (aSE & 0x8000) != 0 && ca != C_ZERO) { setFexc(fexc | EX_IE); setIndefinite(); finish(); return; }
     if (isDenormal(aSE, aSig) || isDenormal(bSE, bSig)) setFexc(fexc | EX_DE);
     if (blocked()) { commit(); return; }
     const x = toF64(aSE, aSig), y = toF64(bSE, bSig);

@@ -23,7 +23,7 @@ import {
   QNAN_SE, QNAN_SIG, fexc, fUp, fRC, fMask, fNoStore, rSE, rSig, fpBegin, setResult, setIndefinite,
   C_ZERO, C_FIN, C_INF, C_QNAN, C_SNAN, C_BAD, classify, isDenormal, isNaNClass, normalize, nExp, nSig,
   propagateNaN, screen2, addCore, mulCore, divCore, sqrtCore, compareValues, fromF32, fromF64, fromInt,
-  toFloat, cvtBits, roundToInt, intBig, intInexact, intUp, pack80, normPack80, setFexc, setUp,
+  toFloat, cvtBits, roundToInt, intBig, intInexact, intUp, pack80, normPack80, setFexc, setUp, cvtDenormal, srcDenormal, setSrcDenormal,
 } from "../cpu/float80";
 import { x87Transcendental } from "./x87-trans";
 
@@ -250,7 +250,7 @@ function regForm(op: u32, reg: i32, i: i32): bool {
       raiseUD(); return true;
     case 0xdd:
       switch (reg) {
-        case 0: recordInsn(op); freeST(i); return true;
+        case 0: recordInsn(op); freeST(i); setC1(false); return true; // FFREE
         case 1: recordInsn(op); fxch(i); return true;
         case 2: case 3: recordInsn(op); fstReg(i, reg == 3); return true;
         case 4: case 5: recordInsn(op); compareST(i, reg == 5 ? 1 : 0, true); return true;
@@ -258,7 +258,7 @@ function regForm(op: u32, reg: i32, i: i32): bool {
       }
     default: // 0xdf
       switch (reg) {
-        case 0: recordInsn(op); freeST(i); setTop(topOf() + 1); return true; // FFREEP
+        case 0: recordInsn(op); freeST(i); setC1(false); pop(); return true; // FFREEP
         case 1: recordInsn(op); fxch(i); return true;
         case 2: case 3: recordInsn(op); fstReg(i, true); return true;
         case 4:
@@ -276,14 +276,18 @@ function d9reg(reg: i32, i: i32): bool {
     case 0: { // FLD ST(i)
       recordInsn(op); begin();
       if (stEmpty(i)) {
-        if (!stackUnderflow()) { commit(); return true; }
-        setIndefinite();
-      } else setResult(stSE(i), stSig(i));
+        if (stackUnderflow()) push(QNAN_SE, QNAN_SIG);
+        commit(); return true;
+      }
+      setResult(stSE(i), stSig(i));
       pushChecked(); commit(); return true;
     }
     case 1: recordInsn(op); fxch(i); return true;
     case 2: if (i == 0) { recordInsn(op); return true; } raiseUD(); return true; // FNOP
-    case 3: recordInsn(op); fstReg(i, true); return true; // FSTP1 alias
+    case 3: // FSTP1 alias: an empty ST0 is popped without a stack fault (AMD)
+      recordInsn(op);
+      if (stEmpty(0)) { setC1(false); pop(); return true; }
+      fstReg(i, true); return true;
     case 4:
       recordInsn(op);
       switch (i) {
@@ -336,10 +340,11 @@ function pushChecked(): void {
 
 /** FLD/FILD with the converted value in rSE/rSig; `screen`: quiet SNaNs (IE) for m32/m64 sources. */
 function loadValue(screen: bool): void {
-  if (screen) {
+  if (screen && stEmpty(7)) {
     const c = classify(rSE, rSig);
     if (c == C_SNAN) { setFexc(fexc | EX_IE); setResult(rSE, rSig | QNAN_SIG); }
-    if (blocked()) { commit(); return; }
+    else if (cvtDenormal) setFexc(fexc | EX_DE);
+    if ((fexc & ~fMask & EX_IE) != 0) { setC1(false); commit(); return; }
   }
   pushChecked();
   commit();
@@ -451,12 +456,10 @@ function fcmov(reg: i32, i: i32, negate: bool): void {
   if (negate) cc |= 1;
   begin();
   if (stEmpty(0) || stEmpty(i)) {
-    if (!stackUnderflow()) { commit(); return; }
-    if (cond(cc)) setST(0, QNAN_SE, QNAN_SIG);
+    if (stackUnderflow()) setST(0, QNAN_SE, QNAN_SIG);
     commit();
     return;
   }
-  setC1(false);
   if (cond(cc)) setST(0, stSE(i), stSig(i));
 }
 
@@ -467,6 +470,7 @@ function arith(op: i32, dSE: u32, dSig: u64, sSE: u32, sSig: u64): void {
   if (op == 5 || op == 7) { aSE = sSE; aSig = sSig; bSE = dSE; bSig = dSig; }
   const ca = classify(aSE, aSig), cb = classify(bSE, bSig);
   if (screen2(aSE, aSig, ca, bSE, bSig, cb)) return;
+  if (op >= 6 && cb == C_ZERO && ca != C_ZERO && ca != C_INF) setFexc(fexc & ~EX_DE); // x/0: ZE only
   if ((fexc & ~fMask & EX_DE) != 0) return;
   const keep = precision();
   const sa = aSE >> 15, sb = bSE >> 15;
@@ -481,6 +485,7 @@ function arith(op: i32, dSE: u32, dSig: u64, sSE: u32, sSig: u64): void {
 /** D8/DC/DA/DE memory forms with the converted operand in rSE/rSig. */
 function memArith(reg: i32): void {
   const sSE = rSE, sSig = rSig;
+  setSrcDenormal(cvtDenormal);
   if (reg == 2 || reg == 3) { compareWith(sSE, sSig, false, false, reg == 3 ? 1 : 0); return; }
   if (stEmpty(0)) {
     if (stackUnderflow()) setST(0, QNAN_SE, QNAN_SIG);
@@ -493,6 +498,7 @@ function memArith(reg: i32): void {
 /** Register forms: ST(dst) = ST(dst) OP ST(src) (one of them is ST0); pop for the P forms. */
 function regArith(op: i32, dst: i32, src: i32, doPop: bool): void {
   begin();
+  setSrcDenormal(false);
   if (stEmpty(dst) || stEmpty(src)) {
     if (stackUnderflow()) { setST(dst, QNAN_SE, QNAN_SIG); commit(); if (doPop) pop(); return; }
     commit(); return;
@@ -518,7 +524,7 @@ function relation(aSE: u32, aSig: u64, bSE: u32, bSig: u64, quiet: bool): i32 {
     if (!quiet || ca == C_SNAN || cb == C_SNAN) setFexc(fexc | EX_IE);
     return 2;
   }
-  if (isDenormal(aSE, aSig) || isDenormal(bSE, bSig)) setFexc(fexc | EX_DE);
+  if (isDenormal(aSE, aSig) || isDenormal(bSE, bSig) || srcDenormal) setFexc(fexc | EX_DE);
   return compareValues(aSE, aSig, ca, bSE, bSig, cb);
 }
 
@@ -529,32 +535,38 @@ function setCompareCC(rel: i32): void {
 /** FCOM/FCOMP/FCOMPP/FUCOM*: ST0 vs ST(i); pops `pops` times. */
 function compareST(i: i32, pops: i32, quiet: bool): void {
   begin();
+  setSrcDenormal(false);
   if (stEmpty(0) || stEmpty(i)) {
-    if (stackUnderflow()) { setCC(true, true, false, true); commit(); for (let k = 0; k < pops; k++) pop(); return; }
-    commit(); return;
+    const masked = stackUnderflow();
+    setCC(true, true, false, true); commit();
+    if (masked) for (let k = 0; k < pops; k++) pop();
+    return;
   }
   const rel = relation(stSE(0), stSig(0), stSE(i), stSig(i), quiet);
-  if (blocked()) { setC1(false); commit(); return; }
   setCompareCC(rel);
   commit();
+  if (blocked()) return;
   for (let k = 0; k < pops; k++) pop();
 }
 
 /** FCOM m32/m64/FICOM with the operand in (se, sig). */
 function compareWith(se: u32, sig: u64, quiet: bool, dummy: bool, pops: i32): void {
   if (stEmpty(0)) {
-    if (stackUnderflow()) { setCC(true, true, false, true); commit(); for (let k = 0; k < pops; k++) pop(); return; }
-    commit(); return;
+    const masked = stackUnderflow();
+    setCC(true, true, false, true); commit();
+    if (masked) for (let k = 0; k < pops; k++) pop();
+    return;
   }
   const rel = relation(stSE(0), stSig(0), se, sig, quiet);
-  if (blocked()) { setC1(false); commit(); return; }
   setCompareCC(rel);
   commit();
+  if (blocked()) return;
   for (let k = 0; k < pops; k++) pop();
 }
 
 function ftst(): void {
   begin();
+  setSrcDenormal(false);
   compareWith(0, 0, false, false, 0);
 }
 
@@ -562,19 +574,21 @@ function ftst(): void {
 function comi(i: i32, quiet: bool, doPop: bool): void {
   begin();
   const mask: u64 = RFLAGS_ZF | RFLAGS_PF | RFLAGS_CF | RFLAGS_OF | RFLAGS_SF | RFLAGS_AF;
+  setSrcDenormal(false);
   if (stEmpty(0) || stEmpty(i)) {
-    if (stackUnderflow()) { setStatusFlags(RFLAGS_ZF | RFLAGS_PF | RFLAGS_CF, mask); commit(); if (doPop) pop(); return; }
-    commit(); return;
+    const masked = stackUnderflow();
+    setStatusFlags(RFLAGS_ZF | RFLAGS_PF | RFLAGS_CF, mask); commit();
+    if (masked && doPop) pop();
+    return;
   }
   const rel = relation(stSE(0), stSig(0), stSE(i), stSig(i), quiet);
-  setC1(false);
-  if (blocked()) { commit(); return; }
   let f: u64 = 0;
   if (rel == 0) f = RFLAGS_ZF;
   else if (rel < 0) f = RFLAGS_CF;
   else if (rel == 2) f = RFLAGS_ZF | RFLAGS_PF | RFLAGS_CF;
   setStatusFlags(f, mask);
   commit();
+  if (blocked()) return;
   if (doPop) pop();
 }
 
@@ -627,7 +641,7 @@ function fsqrt(): void {
   if (c == C_BAD) { setFexc(fexc | EX_IE); setIndefinite(); }
   else if (isNaNClass(c)) propagateNaN(se, sig, c, se, sig, c);
   else {
-    if (isDenormal(se, sig)) setFexc(fexc | EX_DE);
+    if (isDenormal(se, sig) && (se & 0x8000) == 0) setFexc(fexc | EX_DE);
     if (blocked()) { setC1(false); commit(); return; }
     sqrtCore(se >> 15, se, sig, c, precision());
   }
@@ -699,7 +713,7 @@ function fscale(): void {
 function fxtract(): void {
   begin();
   if (stEmpty(0)) {
-    if (stackUnderflow()) { setST(0, QNAN_SE, QNAN_SIG); if (stEmpty(7)) push(QNAN_SE, QNAN_SIG); }
+    if (stackUnderflow()) { setST(0, QNAN_SE, QNAN_SIG); push(QNAN_SE, QNAN_SIG); }
     commit(); return;
   }
   if (!stEmpty(7)) {
@@ -735,11 +749,18 @@ function fxtract(): void {
 /** FPREM (truncating quotient) / FPREM1 (IEEE, round to nearest). */
 function fprem(ieee: bool): void {
   begin();
-  if (stEmpty(0) || stEmpty(1)) { if (stackUnderflow()) setST(0, QNAN_SE, QNAN_SIG); commit(); return; }
+  if (stEmpty(0) || stEmpty(1)) {
+    if (stackUnderflow()) setST(0, QNAN_SE, QNAN_SIG);
+    setFSW(getFSW() & ~SW_C2);
+    commit(); return;
+  }
   const aSE = stSE(0), aSig = stSig(0), bSE = stSE(1), bSig = stSig(1);
   const ca = classify(aSE, aSig), cb = classify(bSE, bSig);
-  if (screen2(aSE, aSig, ca, bSE, bSig, cb)) { finishArith(0, false); return; }
-  if (ca == C_INF || cb == C_ZERO) { setFexc(fexc | EX_IE); setIndefinite(); finishArith(0, false); return; }
+  if (screen2(aSE, aSig, ca, bSE, bSig, cb) || ca == C_INF || cb == C_ZERO) {
+    if (!isNaNClass(ca) && !isNaNClass(cb) && (ca == C_INF || cb == C_ZERO)) { setFexc(fexc & ~EX_DE | EX_IE); setIndefinite(); }
+    setFSW(getFSW() & ~(SW_C1 | SW_C2));
+    finishArith(0, false); return;
+  }
   if ((fexc & ~fMask & EX_DE) != 0) { setC1(false); commit(); return; }
   const sa = aSE >> 15;
   if (ca == C_ZERO || cb == C_INF) {
