@@ -123,7 +123,7 @@ async function boot(opts: BootOptions): Promise<void> {
   try {
     machine = await Machine.create(
       wasm,
-      { kernel, initrd, cmdline: opts.cmdline, memoryMiB: opts.memoryMiB, vcpus: opts.vcpus, debugExitPort: opts.debugExit },
+      { kernel, initrd, cmdline: opts.cmdline, memoryMiB: opts.memoryMiB, vcpus: opts.vcpus, debugExitPort: opts.debugExit, onReboot: 'stop' },
       { console },
     );
   } catch (e) {

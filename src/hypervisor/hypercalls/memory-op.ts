@@ -11,6 +11,7 @@ import {
   XEN_ADD_TO_PHYSMAP_SIZE,
   XEN_DOMID,
   XEN_MEMORY_MAP_SIZE,
+  XEN_MEMORY_RESERVATION_SIZE,
   XENMAPSPACE_grant_table,
   XENMAPSPACE_shared_info,
 } from './xen-abi.ts';
@@ -61,3 +62,40 @@ export const memoryMemoryMap: HypercallHandler = (ctx, args) => {
   dv.setUint32(0, n, true);
   return ctx.mem.copyToGuest(ctx.vcpu, args[1], b.subarray(0, 4)) ? 0 : -EFAULT;
 };
+
+/**
+ * XENMEM_decrease_reservation / XENMEM_populate_physmap on struct xen_memory_reservation: extent_start
+ * is the guest-linear address of nr_extents gpfns, each an extent of 2^extent_order pages. Our guest
+ * RAM is one array that is always backed, so giving frames back (Linux's balloon, which the PVH grant
+ * table setup uses and BUG()s on failure) and asking for RAM frames to be populated both succeed
+ * without changing anything; a frame outside RAM stops the operation there. Returns the number of
+ * extents done, as Xen does.
+ */
+function reservation(populate: boolean): HypercallHandler {
+  return (ctx, args) => {
+    const b = ctx.mem.copyFromGuest(ctx.vcpu, args[1], XEN_MEMORY_RESERVATION_SIZE);
+    if (!b) return -EFAULT;
+    const dv = new DataView(b.buffer);
+    const domid = dv.getUint16(24, true);
+    if (domid !== DOMID_SELF && domid !== XEN_DOMID) return -ESRCH;
+    const nr = dv.getBigUint64(8, true);
+    const order = dv.getUint32(16, true);
+    if (order > 18 || nr > 1n << 20n) return -EINVAL;
+    const pagesPerExtent = 1n << BigInt(order);
+    const list = dv.getBigUint64(0, true);
+    let done = 0;
+    for (let i = 0n; i < nr; i++) {
+      const e = ctx.mem.copyFromGuest(ctx.vcpu, list + i * 8n, 8);
+      if (!e) return done > 0 ? done : -EFAULT;
+      const gpfn = new DataView(e.buffer).getBigUint64(0, true);
+      if (gpfn % pagesPerExtent !== 0n || (gpfn + pagesPerExtent) * PAGE > BigInt(ctx.xen.cfg.layout.usableEnd)) break;
+      done++;
+      if (populate) ctx.xen.count('populated_pages');
+      else ctx.xen.count('ballooned_pages');
+    }
+    return done;
+  };
+}
+
+export const memoryDecreaseReservation = reservation(false);
+export const memoryPopulatePhysmap = reservation(true);

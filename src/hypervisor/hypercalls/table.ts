@@ -18,7 +18,7 @@ import {
   evtchnUnmask,
 } from './evtchn-op.ts';
 import { hvmGetParam, hvmSetParam } from './hvm-op.ts';
-import { memoryAddToPhysmap, memoryMemoryMap } from './memory-op.ts';
+import { memoryAddToPhysmap, memoryDecreaseReservation, memoryMemoryMap, memoryPopulatePhysmap } from './memory-op.ts';
 import { schedBlock, schedPoll, schedShutdown, schedYield, setTimerOp, vmAssist } from './sched-op.ts';
 import {
   vcpuIsUp,
@@ -60,6 +60,8 @@ export const HYPERCALLS: readonly HypercallDef[] = [
     args: 2,
     cmdMask: 0x3f, // MEMOP_CMD_MASK
     subops: [
+      { cmd: X.XENMEM_decrease_reservation, name: 'XENMEM_decrease_reservation', handler: memoryDecreaseReservation },
+      { cmd: X.XENMEM_populate_physmap, name: 'XENMEM_populate_physmap', handler: memoryPopulatePhysmap },
       { cmd: X.XENMEM_add_to_physmap, name: 'XENMEM_add_to_physmap', handler: memoryAddToPhysmap },
       { cmd: X.XENMEM_memory_map, name: 'XENMEM_memory_map', handler: memoryMemoryMap },
     ],

@@ -171,3 +171,10 @@ export const PER_VCPU_VIRQS: readonly number[] = [VIRQ_TIMER, VIRQ_DEBUG, VIRQ_X
 export const VMASST_CMD_enable = 0;
 export const VMASST_CMD_disable = 1;
 export const VMASST_TYPE_runstate_update_flag = 5;
+
+// ---- memory reservation (memory.h) ----
+export const XENMEM_increase_reservation = 0;
+export const XENMEM_decrease_reservation = 1;
+export const XENMEM_populate_physmap = 6;
+/** struct xen_memory_reservation { u64 extent_start @0; u64 nr_extents @8; u32 extent_order @16; u32 mem_flags @20; u16 domid @24 } */
+export const XEN_MEMORY_RESERVATION_SIZE = 32;
