@@ -41,7 +41,7 @@ export let rSE: u32 = 0;
 export let rSig: u64 = 0;
 
 export function fpBegin(rc: i32, mask: u32): void {
-  fRC = rc; fMask = mask; fexc = 0; fUp = false; fNoStore = false;
+  fRC = rc; fMask = mask; fexc = 0; fUp = false; fNoStore = false; srcDenormal = false;
 }
 @inline export function setResult(se: u32, sig: u64): void { rSE = se; rSig = sig; }
 @inline export function setIndefinite(): void { rSE = QNAN_SE; rSig = QNAN_SIG; }
@@ -218,6 +218,7 @@ export function roundPack(sign: u32, exp: i32, sig: u64, extra: u64, keep: i32, 
     fexc |= EX_PE; fUp = rcInc;
     if (tiny) fexc |= EX_UE;
   }
+  if (unmaskedTiny) fUp = false;
   rExp = (r >> 63) != 0 ? 1 : 0;
   rSig = r;
 }

@@ -761,7 +761,7 @@ function fprem(ieee: bool): void {
     setFSW(getFSW() & ~(SW_C1 | SW_C2));
     finishArith(0, false); return;
   }
-  if ((fexc & ~fMask & EX_DE) != 0) { setC1(false); commit(); return; }
+  if ((fexc & ~fMask & EX_DE) != 0) { setFSW(getFSW() & ~(SW_C1 | SW_C2)); commit(); return; }
   const sa = aSE >> 15;
   if (ca == C_ZERO || cb == C_INF) {
     setResult(aSE, aSig);
@@ -780,7 +780,7 @@ function fprem(ieee: bool): void {
   let partial = false;
   if (D >= 64) {
     partial = true;
-    const N = 32;
+    const N = 32 | (D & 31); // the exponent difference drops by a multiple of 32 (measured on hardware)
     // reduce by b * 2^(D-N): quotient truncated
     q = remLoop(ma, mb, N);
     r = remLoopR;
@@ -804,7 +804,8 @@ function fprem(ieee: bool): void {
   }
   if (r == 0) setResult(s << 15, 0);
   else normPack80(s, re, r, 0, 64);
-  setCC((q & 2) != 0, partial, (q & 1) != 0, (q & 4) != 0);
+  if (partial) setCC(false, true, false, false);
+  else setCC((q & 2) != 0, false, (q & 1) != 0, (q & 4) != 0);
   finishRem();
 }
 
