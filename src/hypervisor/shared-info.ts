@@ -151,6 +151,11 @@ export class SharedInfo {
       if (Atomics.compareExchange(vi.r.i32, idx, old, (old & ~0xff) | 1) === old) return false;
     }
   }
+  /** What the guest's upcall handler does first (tests; the hypervisor never clears it). */
+  clearUpcallPending(v: number): void {
+    const vi = this.vcpuInfo(v);
+    if (vi) vi.r.dv.setUint8(vi.r.base + vi.off + VCPUINFO_UPCALL_PENDING, 0);
+  }
   upcallPending(v: number): boolean {
     const vi = this.vcpuInfo(v);
     return vi ? vi.r.dv.getUint8(vi.r.base + vi.off + VCPUINFO_UPCALL_PENDING) !== 0 : false;

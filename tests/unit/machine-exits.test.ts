@@ -13,7 +13,7 @@ const MIB = 4;
 const RAM = MIB * 1024 * 1024;
 type Step = (v: VcpuRegs, ram: Uint8Array) => number;
 
-function fakeMachine(steps: Step[], cmdline = 'a=b') {
+function fakeMachine(steps: Step[], cmdline = 'a=b', extra: { deterministic?: boolean } = {}) {
   const pages = (L.GUEST_RAM_BASE + RAM) / L.WASM_PAGE;
   const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
   const ram = new Uint8Array(memory.buffer, L.GUEST_RAM_BASE, RAM);
@@ -43,7 +43,7 @@ function fakeMachine(steps: Step[], cmdline = 'a=b') {
     ],
   });
   const out: number[] = [];
-  const m = Machine.fromCore(Core.fromExports(memory, exports, RAM), { kernel, cmdline, memoryMiB: MIB }, { console: (b) => out.push(...b) });
+  const m = Machine.fromCore(Core.fromExports(memory, exports, RAM), { kernel, cmdline, memoryMiB: MIB, ...extra }, { console: (b) => out.push(...b) });
   const v0 = new VcpuRegs(memory.buffer, 0);
   return { m, v0, ram, out, invalidated, calls, text: () => new TextDecoder().decode(new Uint8Array(out)) };
 }
@@ -182,5 +182,100 @@ describe('Machine with a scripted core', () => {
 
   it('rejects a bad configuration with BootError', () => {
     expect(() => fakeMachine([], 'x'.repeat(3000))).toThrow(BootError);
+  });
+});
+
+describe('Machine: event upcall, LAPIC MMIO and idle', () => {
+  it('injects the callback vector through V_EXTINT when upcall_pending is set and IF=1; HLT idles with wakeAtMs', () => {
+    let offered = -1;
+    const { m, v0 } = fakeMachine([
+      (v) => {
+        v.rflags = 0x202n;
+        return L.EXIT_HLT;
+      },
+      (v) => {
+        // the core saw the offered interrupt and delivered it
+        offered = v.u32(L.V_EXTINT_VALID) === 1 ? v.u32(L.V_EXTINT_VECTOR) : -1;
+        v.setU32(L.V_EXTINT_VALID, 0);
+        v.setU32(L.V_HALTED, 0);
+        return L.EXIT_BUDGET;
+      },
+    ]);
+    const xen = m.domain;
+    xen.params[0] = 0x02000000000000f3n; // HVM_PARAM_CALLBACK_IRQ, vector 0xF3
+    v0.setU32(L.V_HALTED, 1);
+    v0.rflags = 0x202n;
+    // nothing pending, no timer: idle without a wake time
+    const first = m.runSlice(1000);
+    expect(first.idle).toBe(true);
+    expect(first.wakeAtMs).toBeUndefined();
+    const port = xen.evtchn.bindVirq(0, 0);
+    v0.setU64(L.V_CLOCK, 0n);
+    xen.setSingleshot(0, 5_000_000n); // 5 ms of virtual time
+    const r = m.runSlice(1000);
+    expect(r.idle).toBe(true);
+    expect(r.wakeAtMs).toBeGreaterThan(0);
+    // the deadline passes: VIRQ_TIMER → upcall_pending → vector 0xF3 offered and taken
+    v0.setU64(L.V_CLOCK, 6_000_000n);
+    m.runSlice(1000);
+    expect(xen.shinfo.isPending(port)).toBe(true);
+    expect(offered).toBe(0xf3);
+    expect(m.stats().events).toMatchObject({ virq_timer: 1, upcall_injected: 1 });
+  });
+
+  it('deterministic mode jumps the clock to the next timer instead of sleeping', () => {
+    const { m, v0 } = fakeMachine([], 'a=b', { deterministic: true });
+    v0.setU32(L.V_HALTED, 1);
+    v0.rflags = 0x202n;
+    m.domain.params[0] = 0x02000000000000f3n;
+    m.domain.evtchn.bindVirq(0, 0);
+    m.domain.setSingleshot(0, 2_000_000n);
+    const r = m.runSlice(1000);
+    // no sleeping: the clock jumped to the deadline, the timer fired and the upcall woke the vCPU
+    expect(r.idle).toBe(false);
+    expect(r.wakeAtMs).toBeUndefined();
+    expect(v0.u64(L.V_CLOCK)).toBeGreaterThanOrEqual(2_000_000n);
+    expect(m.stats().events).toMatchObject({ idle_skip: 1, virq_timer: 1 });
+  });
+
+  it('xAPIC MMIO reads re-execute with V_IO_DATA; writes reach the LAPIC', () => {
+    const { m, v0 } = fakeMachine([
+      (v) => {
+        v.setU64(L.V_APIC_BASE, 0xfee00900n); // what the core's reset leaves: enabled, BSP, xAPIC
+        v.setU64(L.V_EXIT_ADDR, 0xfee00030n);
+        v.setU32(L.V_EXIT_SIZE, 4);
+        v.setU32(L.V_EXIT_WRITE, 0);
+        return L.EXIT_MMIO;
+      },
+      (v) => {
+        expect([v.u32(L.V_IO_PENDING), v.u64(L.V_IO_DATA)]).toEqual([1, 0x00050014n]);
+        v.setU32(L.V_IO_PENDING, 0);
+        v.setU64(L.V_EXIT_ADDR, 0xfee00080n);
+        v.setU32(L.V_EXIT_WRITE, 1);
+        v.setU64(L.V_EXIT_VALUE, 0x20n);
+        return L.EXIT_MMIO;
+      },
+    ]);
+    m.runSlice(1000);
+    expect(m.domain.lapics[0].read(0x80, false)).toBe(0x20);
+    void v0;
+  });
+
+  it('a guest reboot restarts the domain by default: vCPU 0 back at the PVH entry', () => {
+    const { m, v0 } = fakeMachine([
+      (v, ram) => {
+        longMode(v);
+        new DataView(ram.buffer, ram.byteOffset).setUint32(0x200100, 1, true);
+        v.setGpr(Gpr.RAX, 29n);
+        v.setGpr(Gpr.RDI, 2n);
+        v.setGpr(Gpr.RSI, 0x200100n);
+        v.rip = 0x100055n;
+        return L.EXIT_HYPERCALL;
+      },
+    ]);
+    const r = m.runSlice(1000);
+    expect(r.shutdown).toBeUndefined();
+    expect(v0.rip).toBe(0x100000n);
+    expect(m.stats().reboots).toBe(1);
   });
 });
