@@ -185,7 +185,9 @@ export function roundPack(sign: u32, exp: i32, sig: u64, extra: u64, keep: i32, 
           rExp = e; rSig = r;
           return;
         }
-        // still out of range after the bias adjust: the masked response, with OE flagged
+        // still out of range after the bias adjust: infinity, OE PE and C1 (measured)
+        fexc |= EX_OE | EX_PE; rExp = emax + 1; rSig = SIG_TOP; fUp = true;
+        return;
       }
       fexc |= EX_OE | EX_PE;
       const toInf = fRC == RC_NEAR || (fRC == RC_UP && sign == 0) || (fRC == RC_DOWN && sign != 0);
@@ -210,7 +212,9 @@ export function roundPack(sign: u32, exp: i32, sig: u64, extra: u64, keep: i32, 
       rExp = e; rSig = r0;
       return;
     }
-    unmaskedTiny = true; // still tiny after the bias adjust: denormalize, UE already flagged
+    // still tiny after the bias adjust: a signed zero with PE (measured), UE already flagged
+    fexc |= EX_PE; fUp = false; rExp = 0; rSig = 0;
+    return;
   }
   shrJam128(sig, extra, 1 - exp);
   const r = roundCore(sign, hi128, lo128, keep);

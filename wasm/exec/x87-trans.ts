@@ -25,8 +25,11 @@ function fromDouble(x: f64): void {
   fromF64(reinterpret<u64>(x));
   setFexc(save);
 }
+let curK: i32 = 0;
+/** C1, and C2 for the trigonometric forms (the others leave C2 alone). */
 function setC(c1: bool, c2: bool): void {
-  let sw = getFSW() & ~(SW_C1 | SW_C2);
+  const trig = curK == 2 || curK == 11 || curK == 14 || curK == 15;
+  let sw = getFSW() & ~(trig ? (SW_C1 | SW_C2) : SW_C1);
   if (c1) sw |= SW_C1;
   if (c2) sw |= SW_C2;
   setFSW(sw);
@@ -35,18 +38,21 @@ function setC(c1: bool, c2: bool): void {
 /** k: 0 F2XM1, 1 FYL2X, 2 FPTAN, 3 FPATAN, 9 FYL2XP1, 11 FSINCOS, 14 FSIN, 15 FCOS. */
 export function x87Transcendental(k: i32): void {
   begin();
+  curK = k;
   const two = k == 1 || k == 3 || k == 9;
   if (stEmpty(0) || (two && stEmpty(1))) {
+    setC(false, false);
     if (stackUnderflow()) {
       if (two) { setST(1, QNAN_SE, QNAN_SIG); pop(); }
       else {
         setST(0, QNAN_SE, QNAN_SIG);
-        if ((k == 2 || k == 11) && stEmpty(7)) push(QNAN_SE, QNAN_SIG);
+        if (k == 2 || k == 11) push(QNAN_SE, QNAN_SIG);
       }
     }
     commit(); return;
   }
   if ((k == 2 || k == 11) && !stEmpty(7)) {
+    setC(false, false);
     if (stackOverflow()) { setST(0, QNAN_SE, QNAN_SIG); push(QNAN_SE, QNAN_SIG); }
     commit(); return;
   }
@@ -57,6 +63,7 @@ export function x87Transcendental(k: i32): void {
   if (ca == C_BAD || isNaNClass(ca)) {
     if (ca == C_BAD) { setFexc(fexc | EX_IE); setIndefinite(); }
     else propagateNaN(aSE, aSig, ca, aSE, aSig, ca);
+    setC(false, false);
     if (blocked()) { commit(); return; }
     setST(0, rSE, rSig);
     if (k == 2 || k == 11) push(rSE, rSig);
@@ -65,6 +72,7 @@ export function x87Transcendental(k: i32): void {
   }
   if (ca == C_INF && k != 0) {
     setFexc(fexc | EX_IE);
+    setC(false, false);
     if (blocked()) { commit(); return; }
     setST(0, QNAN_SE, QNAN_SIG);
     if (k == 2 || k == 11) push(QNAN_SE, QNAN_SIG);
@@ -87,7 +95,7 @@ export function x87Transcendental(k: i32): void {
     default: r = Math.cos(x); break;
   }
   if (ca == C_ZERO && k != 15) { setResult(aSE, aSig); }
-  else { fromDouble(r); if (r != 0 || ca != C_ZERO) setFexc(fexc | EX_PE); }
+  else { fromDouble(r); if (ca != C_ZERO) setFexc(fexc | EX_PE); }
   const s1 = rSE, g1 = rSig;
   if (k == 11) { // FSINCOS: ST0 = cos, then push sin
     fromDouble(r2);

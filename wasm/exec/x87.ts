@@ -667,6 +667,7 @@ function frndint(): void {
       if (nExp - BIAS >= 63) setResult(se, sig);
       else {
         if (mag == 0) setResult(sign << 15, 0);
+        else if ((mag >> 63) != 0) setResult((sign << 15) | <u32>(BIAS + 63), mag);
         else { fromInt(<i64>mag); setResult(rSE | (sign << 15), rSig); }
         if (intInexact) { setFexc(fexc | EX_PE); setUp(intUp); }
       }
