@@ -213,7 +213,8 @@ export function registerSseForms() {
   for (const [op, name, xmmOnly] of INT) {
     const shift = [0xd1, 0xd2, 0xd3, 0xe1, 0xe2, 0xf1, 0xf2, 0xf3].includes(op);
     const vt: VT = 'i';
-    if (!xmmOnly) S(`${name} mm,mm/m64`, { op: [op], reg: 'mm', rm: 'mm', msize: 8, vt, rmVt: shift ? 'i' : undefined });
+    const lowUnpack = op === 0x60 || op === 0x61 || op === 0x62; // PUNPCKLxx mm, mm/m32
+    if (!xmmOnly) S(`${name} mm,mm/m${lowUnpack ? 32 : 64}`, { op: [op], reg: 'mm', rm: 'mm', msize: lowUnpack ? 4 : 8, vt, rmVt: shift ? 'i' : undefined });
     S(`${name} xmm,xmm/m128`, { p: 0x66, op: [op], reg: 'x', rm: 'x', msize: 16, align: true, vt });
   }
   // shift counts: small values so the shifts do something

@@ -1,4 +1,4 @@
-// The differential fuzz gate: >= 200,000 random cases over every instruction form, run on the host
+// The differential fuzz gate: >= 300,000 random cases over every instruction form (integer and MMX/SSE), run on the host
 // CPU and on build/core.wasm; any mismatch, unimplemented form or core error fails the test.
 // Seed: FUZZ_SEED (replay) or time-based; FUZZ_CASES overrides the case count.
 import { existsSync } from 'node:fs';
@@ -8,7 +8,7 @@ import { formatReport, fuzz } from './run.ts';
 
 const wasm = resolve(import.meta.dirname, '../../build/core.wasm');
 const seed = process.env.FUZZ_SEED !== undefined ? Number(process.env.FUZZ_SEED) >>> 0 : (Date.now() ^ (process.pid << 16)) >>> 0;
-const cases = Number(process.env.FUZZ_CASES ?? 200_000);
+const cases = Number(process.env.FUZZ_CASES ?? 300_000); // ~40% integer forms, ~60% MMX/SSE forms
 
 describe('differential fuzz: core vs host CPU', () => {
   it(`${cases} cases, seed ${seed} (replay: FUZZ_SEED=${seed})`, () => {

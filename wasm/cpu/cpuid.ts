@@ -15,7 +15,15 @@ const FEAT_PGE: u32 = 1 << 13;
 const FEAT_CMOV: u32 = 1 << 15;
 const FEAT_PAT: u32 = 1 << 16;
 const FEAT_CLFSH: u32 = 1 << 19;
+const FEAT_MMX: u32 = 1 << 23;
+const FEAT_FXSR: u32 = 1 << 24;
+const FEAT_SSE: u32 = 1 << 25;
+const FEAT_SSE2: u32 = 1 << 26;
 // CPUID.1:ECX
+const FEAT_SSE3: u32 = 1 << 0;
+const FEAT_SSSE3: u32 = 1 << 9;
+const FEAT_SSE41: u32 = 1 << 19;
+const FEAT_SSE42: u32 = 1 << 20;
 const FEAT_CX16: u32 = 1 << 13;
 const FEAT_MOVBE: u32 = 1 << 22;
 const FEAT_POPCNT: u32 = 1 << 23;
@@ -60,8 +68,9 @@ export function cpuid(leaf: u32, sub: u32): bool {
       // Family 6, model 0x3A (an Ivy Bridge-class signature); stepping 9.
       const sig: u32 = amd ? 0x00800f12 : 0x000306a9;
       const ebx = (load<u32>(cpu + V_APIC_ID) << 24) | (1 << 16) | (8 << 8);
-      set(sig, ebx, FEAT_CX16 | FEAT_MOVBE | FEAT_POPCNT | FEAT_HYPERVISOR,
-        1 /* FPU (x87) */ | FEAT_PSE | FEAT_TSC | FEAT_MSR | FEAT_PAE | FEAT_CX8 | FEAT_SEP | FEAT_PGE | FEAT_CMOV | FEAT_PAT | FEAT_CLFSH);
+      set(sig, ebx, FEAT_CX16 | FEAT_MOVBE | FEAT_POPCNT | FEAT_HYPERVISOR | FEAT_SSE3 | FEAT_SSSE3 | FEAT_SSE41 | FEAT_SSE42,
+        1 /* FPU (x87) */ | FEAT_PSE | FEAT_TSC | FEAT_MSR | FEAT_PAE | FEAT_CX8 | FEAT_SEP | FEAT_PGE | FEAT_CMOV | FEAT_PAT | FEAT_CLFSH |
+        FEAT_MMX | FEAT_FXSR | FEAT_SSE | FEAT_SSE2);
       return true;
     }
     case 7:

@@ -3,8 +3,9 @@
 import {
   V_FXSAVE, FX_XMM, FX_MXCSR, FX_ST, FX_FSW, FX_FTW, V_CR0, V_CR4, CR0_EM, CR0_TS, CR4_OSFXSR, CR4_OSXMMEXCPT,
 } from "../layout";
-import { cpu } from "../cpu/state";
-import { fault, raise, raiseUD, raiseGP, EXC_NM, EXC_MF, EXC_XM, NO_ERROR } from "../cpu/fault";
+import { cpu, mode64, addrSeg } from "../cpu/state";
+import { SEG_SS } from "../layout";
+import { fault, raise, raiseUD, raiseGP, EXC_NM, EXC_MF, EXC_XM, EXC_SS, NO_ERROR } from "../cpu/fault";
 import { isMem, rmField, regField, eaLinear, rep, has66 } from "../cpu/decode";
 import { read64, read32, write64, write32, probeWrite, readN, writeN } from "../cpu/mmu";
 
@@ -76,6 +77,18 @@ export function eaAligned(align: bool): u64 {
   return lin;
 }
 
+/** A 16-byte access whose last byte is non-canonical (the first being canonical): #GP(0) (#SS(0) for SS). */
+export function check16(lin: u64): bool {
+  if (!mode64) return true;
+  const last = lin + 15;
+  const top = <i64>last >> 47;
+  if (top != 0 && top != -1) {
+    if (addrSeg == SEG_SS) raise(EXC_SS, 0); else raiseGP(0);
+    return false;
+  }
+  return true;
+}
+
 /** Load the r/m operand (register `rmField` or memory) of `width` bytes (4, 8, 16) into SRC. */
 export function loadSrcX(width: i32, align: bool): bool {
   if (!isMem) {
@@ -87,6 +100,7 @@ export function loadSrcX(width: i32, align: bool): bool {
   const lin = eaAligned(align && width == 16);
   if (fault) return false;
   if (width == 16) {
+    if (!check16(lin)) return false;
     const lo = read64(lin);
     if (fault) return false;
     const hi = read64(lin + 8);
@@ -123,6 +137,7 @@ export function loadSrcMm(width: i32): bool {
 
 /** Store 16 bytes from `p` to memory at `lin` (both halves or neither). */
 export function store128(lin: u64, p: usize): void {
+  if (!check16(lin)) return;
   probeWrite(lin, 16);
   if (fault) return;
   write64(lin, load<u64>(p));

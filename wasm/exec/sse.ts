@@ -73,7 +73,8 @@ function logicPs(id: i32): void {
 
 function unpackInsn(size: i32, hi: bool, mmx: bool): void {
   if (!beginVec(mmx)) return;
-  if (!srcVec()) return;
+  if (W == 8 && !hi) { if (!loadSrcMm(4)) return; } // PUNPCKLxx mm, mm/m32
+  else if (!srcVec()) return;
   I.unpack(D, SRC, W, size, hi);
   finishVec();
 }
