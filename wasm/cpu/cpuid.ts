@@ -10,6 +10,7 @@ const FEAT_TSC: u32 = 1 << 4;
 const FEAT_MSR: u32 = 1 << 5;
 const FEAT_PAE: u32 = 1 << 6;
 const FEAT_CX8: u32 = 1 << 8;
+const FEAT_APIC: u32 = 1 << 9; // the hypervisor's local APIC (src/hypervisor/lapic.ts)
 const FEAT_SEP: u32 = 1 << 11;
 const FEAT_PGE: u32 = 1 << 13;
 const FEAT_CMOV: u32 = 1 << 15;
@@ -69,7 +70,7 @@ export function cpuid(leaf: u32, sub: u32): bool {
       const sig: u32 = amd ? 0x00800f12 : 0x000306a9;
       const ebx = (load<u32>(cpu + V_APIC_ID) << 24) | (1 << 16) | (8 << 8);
       set(sig, ebx, FEAT_CX16 | FEAT_MOVBE | FEAT_POPCNT | FEAT_HYPERVISOR | FEAT_SSE3 | FEAT_SSSE3 | FEAT_SSE41 | FEAT_SSE42,
-        1 /* FPU (x87) */ | FEAT_PSE | FEAT_TSC | FEAT_MSR | FEAT_PAE | FEAT_CX8 | FEAT_SEP | FEAT_PGE | FEAT_CMOV | FEAT_PAT | FEAT_CLFSH |
+        1 /* FPU (x87) */ | FEAT_PSE | FEAT_TSC | FEAT_MSR | FEAT_PAE | FEAT_CX8 | FEAT_APIC | FEAT_SEP | FEAT_PGE | FEAT_CMOV | FEAT_PAT | FEAT_CLFSH |
         FEAT_MMX | FEAT_FXSR | FEAT_SSE | FEAT_SSE2);
       return true;
     }
