@@ -8,10 +8,10 @@ import { read64, readN } from "../cpu/mmu";
 import { setStatusFlags } from "../cpu/flags";
 import {
   SRC, RES, AUX, P_NONE, P_66, P_F3, P_F2, pfx, xmmPtr, mmPtr, sseOk, mmxPendingOk, mmxEnter, setMm, getMm,
-  loadSrcX, loadSrcMm, copy16, mxcsr, mxCommit, MX_IE, MX_DE, MX_ZE,
+  loadSrcX, loadSrcMm, copy16, mxcsr, mxCommit, MX_IE, MX_DE, MX_ZE, MX_OE, MX_UE,
 } from "./sse-common";
 import {
-  sfBegin, sfFlags, arith, cmpPred, compare, fromInt, toInt, convert, roundLane, approx, OP_ADD, OP_SUB, OP_MUL,
+  sfBegin, sfFlags, setSfFlags, arith, cmpPred, compare, fromInt, toInt, convert, roundLane, approx, OP_ADD, OP_SUB, OP_MUL,
 } from "./sse-softfloat";
 
 export const F_ADD = 0, F_SUB = 1, F_MUL = 2, F_DIV = 3, F_MIN = 4, F_MAX = 5, F_SQRT = 6;
@@ -279,11 +279,16 @@ export function fpDot(d: bool): void {
     const t = ((imm >> (4 + i)) & 1) != 0 ? arith(OP_MUL, lane(dst, i, d), lane(SRC, i, d), d) : 0;
     setLane(AUX, i, d, t);
   }
+  // An unmasked overflow/underflow of a stage leaves the hardware's intermediate at unbounded
+  // exponent; the following stages then report nothing more. Stop there.
+  const stop = ~(mxcsr() >> 7) & (MX_OE | MX_UE);
+  if ((sfFlags & stop) != 0) { commit(); return; }
   let sum: u64;
   if (d) sum = arith(OP_ADD, lane(AUX, 0, d), lane(AUX, 1, d), d);
   else {
     const s1 = arith(OP_ADD, lane(AUX, 0, d), lane(AUX, 1, d), d);
     const s2 = arith(OP_ADD, lane(AUX, 2, d), lane(AUX, 3, d), d);
+    if ((sfFlags & stop) != 0) { commit(); return; }
     sum = arith(OP_ADD, s1, s2, d);
   }
   for (let i = 0; i < n; i++) setLane(RES, i, d, ((imm >> i) & 1) != 0 ? sum : 0);

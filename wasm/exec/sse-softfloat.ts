@@ -11,6 +11,7 @@
 import { MX_IE, MX_DE, MX_ZE, MX_OE, MX_UE, MX_PE, mxcsr } from "./sse-common";
 
 export let sfFlags: u32 = 0;
+export function setSfFlags(f: u32): void { sfFlags = f; }
 export let rc: i32 = 0; // 0 RN, 1 RD, 2 RU, 3 RZ
 let ftz: bool = false;
 let daz: bool = false;
