@@ -412,7 +412,9 @@ export function approx(x: u64, rsqrt: bool): u64 {
   const r: f64 = rsqrt ? 1.0 / Math.sqrt(a) : 1.0 / a;
   const f = <f32>r;
   let b = <u64>reinterpret<u32>(f);
-  if (isDenorm_(b, false)) b &= 0x80000000; // tiny results are flushed
+  // Tiny results are flushed. Hardware's approximation of 1/2^126 lands just below the smallest
+  // normal, so RCP of any |x| >= 2^126 gives a signed zero (measured on the host).
+  if (isDenorm_(b, false) || (!rsqrt && (x & 0x7f800000) >= 0x7e800000)) b &= 0x80000000;
   return b;
 }
 
