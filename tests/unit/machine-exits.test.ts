@@ -210,13 +210,15 @@ describe('Machine: event upcall, LAPIC MMIO and idle', () => {
     expect(first.idle).toBe(true);
     expect(first.wakeAtMs).toBeUndefined();
     const port = xen.evtchn.bindVirq(0, 0);
-    v0.setU64(L.V_CLOCK, 0n);
-    xen.setSingleshot(0, 5_000_000n); // 5 ms of virtual time
+    // The clock follows host time here: put the deadline far enough ahead (10 s) that a loaded
+    // machine cannot reach it between these lines, then move the clock past it by hand.
+    const deadline = v0.u64(L.V_CLOCK) + 10_000_000_000n;
+    xen.setSingleshot(0, deadline);
     const r = m.runSlice(1000);
     expect(r.idle).toBe(true);
     expect(r.wakeAtMs).toBeGreaterThan(0);
     // the deadline passes: VIRQ_TIMER → upcall_pending → vector 0xF3 offered and taken
-    v0.setU64(L.V_CLOCK, 6_000_000n);
+    v0.setU64(L.V_CLOCK, deadline + 1_000_000n);
     m.runSlice(1000);
     expect(xen.shinfo.isPending(port)).toBe(true);
     expect(offered).toBe(0xf3);
