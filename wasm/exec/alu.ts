@@ -11,6 +11,7 @@ import {
   opsize, rmField, regIndex,
 } from "../cpu/decode";
 import { readN, writeN, probeWrite, atomicHost } from "../cpu/mmu";
+import { atomicLoad, atomicCas, atomicBits, BIT_XOR } from "../cpu/atomics";
 
 export const ALU_ADD = 0;
 export const ALU_OR = 1;
@@ -70,23 +71,9 @@ export function aluToE(op: i32, b: u64, size: i32): void {
 
 function lockedRmw(h: usize, size: i32, op: i32, b: u64): void {
   while (true) {
-    if (size == 1) {
-      const old = <u64>atomic.load<u8>(h);
-      const r = aluOp(op, old, b, 1);
-      if (<u64>atomic.cmpxchg<u8>(h, <u8>old, <u8>r) == old) return;
-    } else if (size == 2) {
-      const old = <u64>atomic.load<u16>(h);
-      const r = aluOp(op, old, b, 2);
-      if (<u64>atomic.cmpxchg<u16>(h, <u16>old, <u16>r) == old) return;
-    } else if (size == 4) {
-      const old = <u64>atomic.load<u32>(h);
-      const r = aluOp(op, old, b, 4);
-      if (<u64>atomic.cmpxchg<u32>(h, <u32>old, <u32>r) == old) return;
-    } else {
-      const old = atomic.load<u64>(h);
-      const r = aluOp(op, old, b, 8);
-      if (atomic.cmpxchg<u64>(h, old, r) == old) return;
-    }
+    const old = atomicLoad(h, size);
+    const r = aluOp(op, old, b, size);
+    if (atomicCas(h, size, old, r) == old) return;
   }
 }
 
@@ -208,28 +195,13 @@ export function group3(opcode: u32): void {
   }
 }
 
-function lockedNot(h: usize, size: i32): void {
-  if (size == 1) atomic.xor<u8>(h, 0xff);
-  else if (size == 2) atomic.xor<u16>(h, 0xffff);
-  else if (size == 4) atomic.xor<u32>(h, 0xffffffff);
-  else atomic.xor<u64>(h, <u64>-1);
-}
+function lockedNot(h: usize, size: i32): void { atomicBits(h, size, BIT_XOR, sizeMask(size)); }
 
 function lockedNeg(h: usize, size: i32): void {
-  const m = sizeMask(size);
   while (true) {
-    let old: u64;
-    if (size == 1) old = <u64>atomic.load<u8>(h);
-    else if (size == 2) old = <u64>atomic.load<u16>(h);
-    else if (size == 4) old = <u64>atomic.load<u32>(h);
-    else old = atomic.load<u64>(h);
-    const r = (0 - old) & m;
-    let seen: u64;
-    if (size == 1) seen = <u64>atomic.cmpxchg<u8>(h, <u8>old, <u8>r);
-    else if (size == 2) seen = <u64>atomic.cmpxchg<u16>(h, <u16>old, <u16>r);
-    else if (size == 4) seen = <u64>atomic.cmpxchg<u32>(h, <u32>old, <u32>r);
-    else seen = atomic.cmpxchg<u64>(h, old, r);
-    if (seen == old) { setLazy(FL_NEG, old, 0, r, size); return; }
+    const old = atomicLoad(h, size);
+    const r = (0 - old) & sizeMask(size);
+    if (atomicCas(h, size, old, r) == old) { setLazy(FL_NEG, old, 0, r, size); return; }
   }
 }
 

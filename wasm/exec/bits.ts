@@ -9,6 +9,7 @@ import {
   effectiveOffset, linear, lock, rep, regIndex, rexB,
 } from "../cpu/decode";
 import { readN, writeN, probeWrite, atomicHost } from "../cpu/mmu";
+import { atomicBits, BIT_OR, BIT_AND, BIT_XOR } from "../cpu/atomics";
 
 /** op: 0 BT, 1 BTS, 2 BTR, 3 BTC. `imm` selects the 0F BA form (offset from imm8, no address adjust). */
 function bitOp(op: i32, imm: bool): void {
@@ -63,17 +64,9 @@ function bitOp(op: i32, imm: bool): void {
   writeN(lin, size, op == 1 ? (v | mask) : op == 2 ? (v & ~mask) : (v ^ mask));
 }
 
-/** Atomic OR/AND-NOT/XOR of `mask` into the word at host address h; returns the old value. */
+/** Atomic BTS/BTR/BTC on the word at host address h; returns the old value. */
 function atomicBitOp(h: usize, size: i32, op: i32, mask: u64): u64 {
-  if (size == 2) {
-    const m = <u16>mask;
-    return <u64>(op == 1 ? atomic.or<u16>(h, m) : op == 2 ? atomic.and<u16>(h, ~m) : atomic.xor<u16>(h, m));
-  }
-  if (size == 4) {
-    const m = <u32>mask;
-    return <u64>(op == 1 ? atomic.or<u32>(h, m) : op == 2 ? atomic.and<u32>(h, ~m) : atomic.xor<u32>(h, m));
-  }
-  return op == 1 ? atomic.or<u64>(h, mask) : op == 2 ? atomic.and<u64>(h, ~mask) : atomic.xor<u64>(h, mask);
+  return op == 1 ? atomicBits(h, size, BIT_OR, mask) : op == 2 ? atomicBits(h, size, BIT_AND, ~mask) : atomicBits(h, size, BIT_XOR, mask);
 }
 
 /** 0F A3 BT, 0F AB BTS, 0F B3 BTR, 0F BB BTC. */

@@ -10,6 +10,7 @@ import {
 } from "../cpu/decode";
 import { readN, writeN, probeWrite, atomicHost, read8 } from "../cpu/mmu";
 import { aluOp, ALU_CMP, ALU_ADD } from "./alu";
+import { atomicXchg, atomicCas, atomicAdd } from "../cpu/atomics";
 import { loadSegment } from "../cpu/segments";
 import { byteRegOffset } from "../cpu/state";
 
@@ -89,10 +90,7 @@ export function xchgForm(opcode: u32): void {
   if (fault) return;
   let old: u64;
   if (h != 0) {
-    if (size == 1) old = <u64>atomic.xchg<u8>(h, <u8>g);
-    else if (size == 2) old = <u64>atomic.xchg<u16>(h, <u16>g);
-    else if (size == 4) old = <u64>atomic.xchg<u32>(h, <u32>g);
-    else old = atomic.xchg<u64>(h, g);
+    old = atomicXchg(h, size, g);
   } else {
     old = readN(lin, size);
     if (fault) return;
@@ -180,10 +178,7 @@ export function cmpxchg(opcode: u32): void {
   if (fault) return;
   let d: u64;
   if (h != 0) {
-    if (size == 1) d = <u64>atomic.cmpxchg<u8>(h, <u8>acc, <u8>src);
-    else if (size == 2) d = <u64>atomic.cmpxchg<u16>(h, <u16>acc, <u16>src);
-    else if (size == 4) d = <u64>atomic.cmpxchg<u32>(h, <u32>acc, <u32>src);
-    else d = atomic.cmpxchg<u64>(h, acc, src);
+    d = atomicCas(h, size, acc, src);
   } else {
     d = readN(lin, size);
     if (fault) return;
@@ -216,7 +211,7 @@ export function cmpxchg8b16b(): void {
   const h = atomicHost(lin, 8);
   if (fault) return;
   let d: u64;
-  if (h != 0) d = atomic.cmpxchg<u64>(h, expected, repl);
+  if (h != 0) d = atomicCas(h, 8, expected, repl);
   else {
     d = readN(lin, 8);
     if (fault) return;
@@ -247,10 +242,7 @@ export function xadd(opcode: u32): void {
   if (fault) return;
   let d: u64;
   if (h != 0) {
-    if (size == 1) d = <u64>atomic.add<u8>(h, <u8>src);
-    else if (size == 2) d = <u64>atomic.add<u16>(h, <u16>src);
-    else if (size == 4) d = <u64>atomic.add<u32>(h, <u32>src);
-    else d = atomic.add<u64>(h, src);
+    d = atomicAdd(h, size, src);
     aluOp(ALU_ADD, d, src, size);
   } else {
     d = readN(lin, size);
