@@ -36,6 +36,8 @@ export interface DomainHooks {
   kick(vcpu: number): void;
   nmi(vcpu: number): void;
   initSipi(vcpu: number, kind: 'init' | 'init-deassert' | 'startup', vector: number): void;
+  /** An IPI reached vCPU `to`: a LAPIC IPI from vCPU `from`, or an event-channel IPI (from = -1). */
+  ipi?(to: number, from: number): void;
 }
 
 export type BlockState = { kind: 'running' } | { kind: 'blocked' } | { kind: 'poll'; ports: number[]; timeoutNs: bigint | null };
@@ -97,6 +99,7 @@ export class XenDomain {
         this.hooks.kick(v);
       },
       portRaised: (v, port) => this.portRaised(v, port),
+      ipiSent: (v) => this.hooks.ipi?.(v, -1),
     });
     this.online = Array.from({ length: n }, (_, id) => id === 0);
     this.vcpus = Array.from({ length: n }, (_, id) => ({
@@ -111,6 +114,7 @@ export class XenDomain {
     this.apicBus = new ApicBus(this.lapics, {
       nmi: (v) => this.hooks.nmi(v),
       initSipi: (v, kind, vector) => this.hooks.initSipi(v, kind, vector),
+      delivered: (from, to) => this.hooks.ipi?.(to, from),
     });
     // The toolstack's part (xl/libxl + xenconsoled): a console ring and its event channel. No
     // xenstored: STORE_PFN stays 0, so Linux boots without xenbus (docs/pvh-abi.md §9.1).

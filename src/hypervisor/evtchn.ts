@@ -56,6 +56,8 @@ export interface EvtchnHooks {
   upcall(vcpu: number): void;
   /** Port was newly raised for vCPU v (masked or not): wake it if it polls this port. */
   portRaised(vcpu: number, port: number): void;
+  /** EVTCHNOP_send on an IPI port that notifies `vcpu` (statistics). */
+  ipiSent?(vcpu: number): void;
 }
 
 const isSelf = (dom: number) => dom === DOMID_SELF || dom === XEN_DOMID;
@@ -151,6 +153,7 @@ export class EventChannels {
         else this.raise(ch.state.remotePort);
         return 0;
       case 'ipi':
+        this.hooks.ipiSent?.(ch.vcpu);
         this.raise(port);
         return 0;
       case 'unbound':

@@ -398,6 +398,8 @@ export interface ApicBusHooks {
   nmi(vcpu: number): void;
   /** INIT (assert), INIT de-assert and STARTUP IPIs, for SMP bring-up. */
   initSipi(vcpu: number, kind: 'init' | 'init-deassert' | 'startup', vector: number): void;
+  /** An IPI of delivery `mode` was routed from vCPU `from` to vCPU `to` (statistics, wake-ups). */
+  delivered?(from: number, to: number, mode: number): void;
 }
 
 /** Routes IPIs between the vCPUs' local APICs (index = vCPU id). */
@@ -432,6 +434,7 @@ export class ApicBus {
     for (const to of this.targets(src, ipi)) {
       this.ipiLog.push({ from, to, mode: ipi.mode, vector: ipi.vector });
       if (this.ipiLog.length > 64) this.ipiLog.shift();
+      this.hooks.delivered?.(from, to, ipi.mode);
       switch (ipi.mode) {
         case APIC_DM_FIXED:
         case APIC_DM_LOWEST:

@@ -49,6 +49,25 @@ export interface VcpuInfo {
   cr3: bigint;
   interruptsEnabled: boolean;
   instructions: bigint;
+  /** Xen event upcalls delivered to this vCPU (vector callback injections). */
+  events?: number;
+  /** Local APIC interrupts delivered to this vCPU (IPIs, self-IPIs, APIC timer). */
+  interrupts?: number;
+  /** IPIs sent to this vCPU: LAPIC ICR (fixed/NMI/INIT/SIPI) and event-channel IPI ports. */
+  ipis?: number;
+  /** Hypercalls this vCPU issued. */
+  hypercalls?: number;
+}
+
+/** Per-vCPU figures in MachineStats. */
+export interface VcpuStats {
+  id: number;
+  state: VcpuRunState;
+  instructions: bigint;
+  events: number;
+  interrupts: number;
+  ipis: number;
+  hypercalls: number;
 }
 
 export interface MachineStats {
@@ -63,6 +82,8 @@ export interface MachineStats {
   events?: Record<string, number>;
   /** Guest reboots that restarted the domain. */
   reboots?: number;
+  /** One entry per configured vCPU. */
+  vcpus?: VcpuStats[];
 }
 
 export interface MachineShutdown {

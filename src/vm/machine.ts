@@ -60,9 +60,11 @@ import { xenCpuid, XEN_CPUID_BASE, XEN_HYPERCALL_MSR } from '../hypervisor/cpuid
 import { GuestMemory } from '../hypervisor/guest-memory.ts';
 import { buildHypercallPage, hypercallPageGpa } from '../hypervisor/hypercall-page.ts';
 import type { HypercallContext } from '../hypervisor/hypercalls/context.ts';
-import { currentCpl, HypercallDispatcher } from '../hypervisor/hypercalls/dispatch.ts';
+import { currentCpl, HypercallDispatcher, in64BitMode } from '../hypervisor/hypercalls/dispatch.ts';
 import { loadPvh, planPvhBoot, setPvhEntryState, type PvhBootResult } from '../hypervisor/pvh-boot.ts';
 import { XenDomain } from '../hypervisor/domain.ts';
+import { VcpuStartup } from '../hypervisor/smp.ts';
+import { __HYPERVISOR_sched_op, SCHEDOP_yield } from '../hypervisor/hypercalls/xen-abi.ts';
 import {
   APIC_BASE_MSR,
   APIC_MSR_LAST,
@@ -89,6 +91,14 @@ const CRASH_TAIL_LINES = 12;
 /** Fixed wall clock of deterministic runs: 2025-01-01T00:00:00Z. */
 const DETERMINISTIC_WALLCLOCK_MS = 1735689600000;
 const LAPIC_MMIO_SIZE = 0x1000;
+/**
+ * Round-robin time slice (instructions) of one vCPU while more than one is up: short enough that a
+ * vCPU spinning on a lock (without PAUSE) does not hold off the lock holder for long, long enough
+ * that the per-run cost stays small.
+ */
+export const SMP_QUANTUM = 40_000;
+/** Safety valve: a slice ends after this many scheduling rounds even if the budget is not spent. */
+const MAX_ROUNDS_PER_SLICE = 20_000;
 
 const VECTOR_GP = 13;
 const ATTR_L = 1 << 13;
@@ -96,8 +106,8 @@ const ATTR_L = 1 << 13;
 interface VcpuSlot {
   id: number;
   regs: VcpuRegs;
-  /** Only vCPU 0 runs until SMP bring-up exists; the others stay 'down'. */
-  online: boolean;
+  /** Per-vCPU figures for vcpuInfo()/stats() (since the machine was created). */
+  stats: { events: number; interrupts: number; ipis: number; hypercalls: number };
 }
 
 /** An interrupt offered to the core through V_EXTINT before a run. */
@@ -128,6 +138,15 @@ export class Machine {
   private consoleTail: number[] = [];
   private readonly smpEvents: string[] = [];
   private readonly events: Record<string, number> = {};
+  /** Up/down state and INIT/SIPI/VCPUOP_initialise handling of the vCPUs (recreated with the domain). */
+  private smp!: VcpuStartup;
+  /** Virtual clock (TSC ticks) of the machine: vCPUs run one after another, each from this time on. */
+  private clock = 0n;
+  /** Next vCPU the round-robin starts with. */
+  private rr = 0;
+  /** vCPU running right now (-1 between runs), and whether it made another vCPU runnable. */
+  private current = -1;
+  private kickedOther = false;
 
   private constructor(
     private readonly core: Core,
@@ -146,8 +165,7 @@ export class Machine {
     );
     const n = cfg.vcpus ?? 1;
     this.vcpus = [];
-    for (let id = 0; id < n; id++) this.vcpus.push({ id, regs: core.vcpu(id), online: id === 0 });
-    if (n > 1) this.warningsList.push(`SMP not yet supported: ${n} vCPUs configured, only vCPU 0 runs`);
+    for (let id = 0; id < n; id++) this.vcpus.push({ id, regs: core.vcpu(id), stats: { events: 0, interrupts: 0, ipis: 0, hypercalls: 0 } });
     this.bootDomain();
   }
 
@@ -160,7 +178,7 @@ export class Machine {
       s.regs.setU32(V_TSC_KHZ, TSC_KHZ);
       s.regs.setU32(V_VENDOR_AMD, 0);
       s.regs.setU32(V_APIC_ID, apicIdForVcpu(s.id));
-      s.online = s.id === 0;
+      s.regs.setU64(V_CLOCK, this.clock);
     }
     this.bootResult = loadPvh({ kernel: cfg.kernel, initrd: cfg.initrd, cmdline: cfg.cmdline ?? '', vcpus: this.vcpus.length }, this.mem);
     const wallclockMs = cfg.wallclockMs ?? (this.deterministic ? DETERMINISTIC_WALLCLOCK_MS : Date.now());
@@ -172,11 +190,29 @@ export class Machine {
         tscOffset: (v) => this.vcpus[v].regs.u64(V_TSC_OFFSET),
       },
       {
-        kick: () => {},
+        kick: (v) => this.kick(v),
         nmi: (v) => this.injectNmi(v),
-        initSipi: (v, kind, vector) => this.recordSmp(v, kind, vector),
+        initSipi: (v, kind, vector) => this.initSipi(v, kind, vector),
+        ipi: (to) => {
+          if (this.vcpus[to]) this.vcpus[to].stats.ipis++;
+          this.kick(to);
+        },
       },
       (bytes) => this.consoleOut(bytes),
+    );
+    this.smp = new VcpuStartup(
+      this.xen.online,
+      { reset: (v) => ex.resetVcpu(v), regs: (v) => this.vcpus[v].regs, flushTlb: (v) => ex.flushTlb(v) },
+      {
+        initReset: (v) => {
+          this.xen.lapics[v].reset();
+          this.xen.unblock(v);
+        },
+        changed: (v, up) => {
+          this.count(up ? 'vcpu_up' : 'vcpu_down');
+          if (up) this.kick(v);
+        },
+      },
     );
     const v0 = this.vcpus[0].regs;
     setPvhEntryState(v0, this.bootResult.entry, this.bootResult.layout.startInfo);
@@ -219,14 +255,33 @@ export class Machine {
     this.count('nmi');
   }
 
-  private recordSmp(v: number, kind: string, vector: number): void {
+  /** LAPIC INIT / INIT de-assert / STARTUP IPI to vCPU v (docs/pvh-abi.md §6.1). */
+  private initSipi(v: number, kind: 'init' | 'init-deassert' | 'startup', vector: number): void {
     this.count(`ipi_${kind}`);
-    if (this.smpEvents.length < 64) this.smpEvents.push(`${kind} -> vCPU ${v}${kind === 'startup' ? ` vector ${hexStr(vector)}` : ''}`);
+    if (this.smpEvents.length < 256) this.smpEvents.push(`${kind} -> vCPU ${v}${kind === 'startup' ? ` vector ${hexStr(vector)}` : ''}`);
+    if (kind === 'init') this.smp.init(v);
+    else if (kind === 'startup') this.smp.startup(v, vector);
   }
 
-  /** INIT/SIPI IPIs the guest sent (recorded for SMP bring-up, which is not implemented yet). */
+  /** Something became deliverable for vCPU v: if another vCPU is running, let it end its run soon. */
+  private kick(v: number): void {
+    if (this.current >= 0 && v !== this.current) this.kickedOther = true;
+  }
+
+  /** INIT/SIPI IPIs the guest sent, in order. */
   smpLog(): readonly string[] {
     return this.smpEvents;
+  }
+
+  /** The vCPU start-up state (tests, debugging). */
+  get vcpuStartup(): VcpuStartup {
+    return this.smp;
+  }
+
+  private upCount(): number {
+    let n = 0;
+    for (const s of this.vcpus) if (this.xen.online[s.id]) n++;
+    return n;
   }
 
   /**
@@ -262,8 +317,11 @@ export class Machine {
   }
 
   /**
-   * Runs every online vCPU for up to `budgetInstructions` in total and services their exits. When
-   * every vCPU is idle (HLT with nothing to deliver, SCHEDOP_block/poll) the slice ends with
+   * Runs the vCPUs that are up for up to `budgetInstructions` in total and services their exits.
+   * One thread, round-robin: while more than one vCPU is up each gets SMP_QUANTUM instructions per
+   * turn (less if it halts, blocks, spins on PAUSE, yields, or wakes another vCPU, which then runs
+   * next); a single vCPU gets the whole budget. Halted, blocked and down vCPUs cost a timer check.
+   * When every vCPU is idle (HLT with nothing to deliver, SCHEDOP_block/poll) the slice ends with
    * idle: true and wakeAtMs = the next timer deadline; in deterministic mode the virtual clock jumps
    * to that deadline instead and the guest runs on.
    */
@@ -272,12 +330,17 @@ export class Machine {
     const budget = Math.max(1, Math.min(0x7fffffff, Math.floor(budgetInstructions)));
     this.syncClock();
     let executed = 0;
-    for (let skips = 0; ; skips++) {
+    let skips = 0;
+    for (let rounds = 0; rounds < MAX_ROUNDS_PER_SLICE; rounds++) {
       let allIdle = true;
-      const online = this.vcpus.filter((v) => v.online);
-      const share = Math.max(1, Math.floor((budget - executed) / online.length));
-      for (const slot of online) {
-        const r = this.runVcpu(slot, share);
+      const n = this.vcpus.length;
+      const start = this.rr;
+      this.rr = (this.rr + 1) % n;
+      for (let k = 0; k < n && executed < budget; k++) {
+        const slot = this.vcpus[(start + k) % n];
+        if (!this.xen.online[slot.id]) continue;
+        const quantum = this.upCount() > 1 ? SMP_QUANTUM : budget;
+        const r = this.runVcpu(slot, Math.min(quantum, budget - executed));
         executed += r.executed;
         if (!r.idle) allIdle = false;
         if (this.shutdownState || this.rebootRequested) break;
@@ -291,24 +354,41 @@ export class Machine {
         return { instructions: executed, idle: false };
       }
       if (this.shutdownState) return { instructions: executed, shutdown: this.shutdownState, idle: false };
-      if (!allIdle) return { instructions: executed, idle: false };
+      if (executed >= budget) return { instructions: executed, idle: false };
+      if (!allIdle) continue;
+      if (this.allStuck()) {
+        this.stop('crash', `every vCPU executed HLT with interrupts disabled (${this.vcpus.filter((s) => this.xen.online[s.id]).map((s) => `vCPU ${s.id} at RIP ${hexStr(s.regs.u64(V_EXIT_RIP))}`).join(', ')}): nothing can wake them (the guest is stuck)`);
+        return { instructions: executed, shutdown: this.shutdownState, idle: false };
+      }
       const deadline = this.nextDeadlineTicks();
       if (deadline === null) return { instructions: executed, shutdown: undefined, idle: true };
       if (this.deterministic) {
         // Nothing runs until the next timer: let virtual time jump there.
-        for (const s of this.vcpus) if (s.regs.u64(V_CLOCK) < deadline) s.regs.setU64(V_CLOCK, deadline);
+        if (this.clock < deadline) this.clock = deadline;
+        for (const s of this.vcpus) s.regs.setU64(V_CLOCK, this.clock);
         this.count('idle_skip');
-        if (skips + 1 >= MAX_IDLE_SKIPS_PER_SLICE || executed >= budget) return { instructions: executed, idle: false };
+        if (++skips >= MAX_IDLE_SKIPS_PER_SLICE) return { instructions: executed, idle: false };
         continue;
       }
       return { instructions: executed, shutdown: undefined, idle: true, wakeAtMs: this.startMs + Number(deadline) / TSC_KHZ };
     }
+    return { instructions: executed, idle: false };
+  }
+
+  /** Every vCPU that is up sits in HLT with IF=0 and nothing (NMI) pending: nothing will ever run. */
+  private allStuck(): boolean {
+    for (const s of this.vcpus) {
+      if (!this.xen.online[s.id]) continue;
+      const v = s.regs;
+      if (v.u32(V_HALTED) !== 1 || v.has(V_RFLAGS, RFLAGS_IF) || v.u32(V_PENDING_VALID) !== 0 || this.xen.isBlocked(s.id)) return false;
+    }
+    return true;
   }
 
   private nextDeadlineTicks(): bigint | null {
     let best: bigint | null = null;
     for (const s of this.vcpus) {
-      if (!s.online) continue;
+      if (!this.xen.online[s.id]) continue;
       const d = this.xen.nextDeadlineTicks(s.id);
       if (d !== null && (best === null || d < best)) best = d;
     }
@@ -334,14 +414,35 @@ export class Machine {
     return p;
   }
 
+  /** Is this exit a SCHEDOP_yield hypercall (read before the handler overwrites RAX)? */
+  private isYield(v: VcpuRegs): boolean {
+    return v.gpr32(Gpr.RAX) === __HYPERVISOR_sched_op && (in64BitMode(v) ? v.gpr32(Gpr.RDI) : v.gpr32(Gpr.RBX)) === SCHEDOP_yield;
+  }
+
   private runVcpu(slot: VcpuSlot, budget: number): { executed: number; idle: boolean } {
+    this.current = slot.id;
+    this.kickedOther = false;
+    try {
+      return this.runVcpuInner(slot, budget);
+    } finally {
+      this.current = -1;
+    }
+  }
+
+  private runVcpuInner(slot: VcpuSlot, budget: number): { executed: number; idle: boolean } {
     const v = slot.regs;
     const ex = this.core.exports;
     const start = v.u64(V_INSN_COUNT);
+    const multi = this.upCount() > 1;
     let executed = 0;
     for (let exits = 0; exits < MAX_EXITS_PER_SLICE && !this.shutdownState && !this.rebootRequested; exits++) {
+      // Stopped by VCPUOP_down or INIT (from itself), or it woke another vCPU: let the others run.
+      if (!this.xen.online[slot.id]) return { executed, idle: true };
+      if (this.kickedOther && multi) return { executed, idle: false };
       const left = budget - executed;
       if (left <= 0) break;
+      // Each run starts at the machine's time (other vCPUs may have advanced it since).
+      if (v.u64(V_CLOCK) < this.clock) v.setU64(V_CLOCK, this.clock);
       this.xen.runTimers(slot.id);
       this.xen.refreshTimeIfStale(slot.id);
       if (this.xen.isBlocked(slot.id)) return { executed, idle: true };
@@ -353,20 +454,26 @@ export class Machine {
       const ran = v.u64(V_INSN_COUNT) - before;
       // The core let the guest's TSC run ahead by the instructions of this run; keep the clock there.
       if (ran > 0n) v.setU64(V_CLOCK, v.u64(V_CLOCK) + ran * DETERMINISTIC_TICKS_PER_INSN);
+      if (v.u64(V_CLOCK) > this.clock) this.clock = v.u64(V_CLOCK);
       executed = Number(v.u64(V_INSN_COUNT) - start);
       if (offer && v.u32(V_EXTINT_VALID) === 0) {
         // Delivered. The upcall is level-triggered on upcall_pending (re-offered while set); a LAPIC
         // vector moves from IRR to ISR and waits for the guest's EOI.
         if (offer.source === 'lapic') this.xen.lapics[slot.id].ack(offer.vector);
         this.count(offer.source === 'upcall' ? 'upcall_injected' : 'lapic_injected');
+        if (offer.source === 'upcall') slot.stats.events++;
+        else slot.stats.interrupts++;
       }
       v.setU32(V_EXTINT_VALID, 0);
       switch (exit) {
         case EXIT_BUDGET:
-        case EXIT_PAUSE:
           return { executed, idle: false };
+        case EXIT_PAUSE:
+          // A spin-wait hint: with other vCPUs up, give the lock holder the CPU.
+          if (multi) return { executed, idle: false };
+          break;
         case EXIT_HLT:
-          if (!v.has(V_RFLAGS, RFLAGS_IF) && this.vcpus.filter((s) => s.online).length === 1) {
+          if (!v.has(V_RFLAGS, RFLAGS_IF) && this.upCount() === 1) {
             this.stop(
               'crash',
               `vCPU ${slot.id} executed HLT with interrupts disabled at RIP ${hexStr(v.u64(V_EXIT_RIP))}: nothing can wake it (the guest is stuck)`,
@@ -376,9 +483,13 @@ export class Machine {
           // Idle unless something is deliverable right now (then the next run takes it and wakes).
           if (!this.xen.pendingInterrupt(slot.id, this.lapicMode(v) !== 'off') && v.u32(V_PENDING_VALID) === 0) return { executed, idle: true };
           break;
-        case EXIT_HYPERCALL:
+        case EXIT_HYPERCALL: {
+          slot.stats.hypercalls++;
+          const yielded = multi && this.isYield(v);
           this.hypercalls.handleExit(v, this.hypercallContext(slot.id));
+          if (yielded) return { executed, idle: false };
           break;
+        }
         case EXIT_CPUID:
           this.handleCpuid(slot);
           break;
@@ -415,6 +526,7 @@ export class Machine {
       vcpu,
       mem: this.mem,
       xen: this.xen,
+      smp: this.smp,
       console: (bytes) => this.consoleOut(bytes),
       shutdown: (reason, detail) => this.stop(reason, detail),
     };
@@ -534,20 +646,21 @@ export class Machine {
       if (tail) detail = `${detail ?? reason}\n--- last console output ---\n${tail}`;
     }
     this.shutdownState = exitStatus === undefined ? { reason, detail } : { reason, detail, exitStatus };
-    for (const s of this.vcpus) s.online = false;
   }
 
   /**
-   * Keeps V_CLOCK (TSC ticks at V_TSC_KHZ) monotonic and equal on all vCPUs. Every run() already
-   * added its instructions; normal mode also follows host time, deterministic mode does not.
+   * Keeps V_CLOCK (TSC ticks at V_TSC_KHZ) monotonic and equal on all vCPUs: one machine clock that
+   * every run() advances by its instructions (the vCPUs take turns, so time is the same for all of
+   * them); normal mode also follows host time, deterministic mode does not.
    */
   private syncClock(): void {
-    let clock = 0n;
+    let clock = this.clock;
     for (const s of this.vcpus) if (s.regs.u64(V_CLOCK) > clock) clock = s.regs.u64(V_CLOCK);
     if (!this.deterministic) {
       const host = BigInt(Math.floor((now() - this.startMs) * TSC_KHZ));
       if (host > clock) clock = host;
     }
+    this.clock = clock;
     for (const s of this.vcpus) s.regs.setU64(V_CLOCK, clock);
   }
 
@@ -561,7 +674,7 @@ export class Machine {
       const halted = v.u32(V_HALTED) === 1;
       return {
         id: s.id,
-        state: !s.online ? 'down' : this.xen.isBlocked(s.id) ? 'blocked' : halted ? 'halted' : 'running',
+        state: this.shutdownState || !this.xen.online[s.id] ? 'down' : this.xen.isBlocked(s.id) ? 'blocked' : halted ? 'halted' : 'running',
         mode: vcpuMode(v),
         cpl: currentCpl(v),
         rip: v.rip,
@@ -569,6 +682,10 @@ export class Machine {
         cr3: v.u64(V_CR3),
         interruptsEnabled: v.has(V_RFLAGS, RFLAGS_IF),
         instructions: v.u64(V_INSN_COUNT),
+        events: s.stats.events,
+        interrupts: s.stats.interrupts,
+        ipis: s.stats.ipis,
+        hypercalls: s.stats.hypercalls,
       };
     });
   }
@@ -584,6 +701,15 @@ export class Machine {
       unimplementedByName: { ...h.unimplemented },
       events: { ...this.xen.counters, ...this.events },
       reboots: this.reboots,
+      vcpus: this.vcpuInfo().map((i) => ({
+        id: i.id,
+        state: i.state,
+        instructions: i.instructions,
+        events: i.events ?? 0,
+        interrupts: i.interrupts ?? 0,
+        ipis: i.ipis ?? 0,
+        hypercalls: i.hypercalls ?? 0,
+      })),
     };
   }
 

@@ -4,6 +4,7 @@
 import type { ShutdownReason } from '../../vm/api.ts';
 import type { XenDomain } from '../domain.ts';
 import type { GuestMemory } from '../guest-memory.ts';
+import type { VcpuStartup } from '../smp.ts';
 
 export interface HypercallContext {
   /** Calling vCPU (its paging mode translates pointer arguments). */
@@ -11,6 +12,8 @@ export interface HypercallContext {
   mem: GuestMemory;
   /** The domain's Xen state: event channels, shared_info, timers, params. */
   xen: XenDomain;
+  /** vCPU start-up/stop (VCPUOP_initialise/up/down); absent where vCPUs cannot be started. */
+  smp?: VcpuStartup;
   console(bytes: Uint8Array): void;
   shutdown(reason: ShutdownReason, detail?: string): void;
 }

@@ -21,6 +21,8 @@ import { hvmGetParam, hvmSetParam } from './hvm-op.ts';
 import { memoryAddToPhysmap, memoryDecreaseReservation, memoryMemoryMap, memoryPopulatePhysmap } from './memory-op.ts';
 import { schedBlock, schedPoll, schedShutdown, schedYield, setTimerOp, vmAssist } from './sched-op.ts';
 import {
+  vcpuDown,
+  vcpuInitialise,
   vcpuIsUp,
   vcpuRegisterRunstate,
   vcpuRegisterVcpuInfo,
@@ -28,6 +30,7 @@ import {
   vcpuSetSingleshot,
   vcpuStopPeriodic,
   vcpuStopSingleshot,
+  vcpuUp,
 } from './vcpu-op.ts';
 import { versionExtraversion, versionGetFeatures, versionVersion } from './xen-version.ts';
 import * as X from './xen-abi.ts';
@@ -103,10 +106,10 @@ export const HYPERCALLS: readonly HypercallDef[] = [
       { cmd: X.VCPUOP_set_singleshot_timer, name: 'VCPUOP_set_singleshot_timer', handler: vcpuSetSingleshot },
       { cmd: X.VCPUOP_stop_singleshot_timer, name: 'VCPUOP_stop_singleshot_timer', handler: vcpuStopSingleshot },
       { cmd: X.VCPUOP_register_vcpu_info, name: 'VCPUOP_register_vcpu_info', handler: vcpuRegisterVcpuInfo },
-      // PVH APs start with INIT-SIPI through the LAPIC; the PV start-up calls are not offered.
-      refuse(X.VCPUOP_initialise, 'VCPUOP_initialise', X.ENOSYS),
-      refuse(X.VCPUOP_up, 'VCPUOP_up', X.ENOSYS),
-      refuse(X.VCPUOP_down, 'VCPUOP_down', X.ENOSYS),
+      // Linux starts PVH APs with INIT-SIPI through the LAPIC; these are for guests that use Xen's way.
+      { cmd: X.VCPUOP_initialise, name: 'VCPUOP_initialise', handler: vcpuInitialise },
+      { cmd: X.VCPUOP_up, name: 'VCPUOP_up', handler: vcpuUp },
+      { cmd: X.VCPUOP_down, name: 'VCPUOP_down', handler: vcpuDown },
       // No TSC_STABLE flag in pvclock, so Linux does not need a vDSO time area.
       refuse(X.VCPUOP_register_vcpu_time_memory_area, 'VCPUOP_register_vcpu_time_memory_area', X.ENOSYS),
     ],

@@ -6,11 +6,13 @@ import {
   EFAULT,
   EINVAL,
   ENOENT,
+  ENOSYS,
   VCPU_PERIODIC_MIN_NS,
   VCPU_REGISTER_VCPU_INFO_SIZE,
   VCPU_SET_SINGLESHOT_TIMER_SIZE,
 } from './xen-abi.ts';
 import { VCPU_INFO_SIZE } from '../shared-info.ts';
+import { VCPU_HVM_CONTEXT_SIZE } from '../smp.ts';
 
 /** Wraps a handler that needs a valid target vcpuid (args[1]). */
 function withVcpu(h: (ctx: HypercallContext, target: number, arg: bigint) => number): HypercallHandler {
@@ -75,5 +77,19 @@ export const vcpuStopPeriodic = withVcpu((ctx, v) => {
   return 0;
 });
 
-/** VCPUOP_is_up: 1 if the vCPU runs (SMP bring-up is native INIT-SIPI, not VCPUOP_up). */
+/** VCPUOP_is_up: 1 if the vCPU runs (started by the PVH entry, a SIPI or VCPUOP_up). */
 export const vcpuIsUp = withVcpu((ctx, v) => (ctx.xen.online[v] ? 1 : 0));
+
+/** VCPUOP_initialise {struct vcpu_hvm_context}: the start state of a vCPU that is not initialised. */
+export const vcpuInitialise = withVcpu((ctx, v, arg) => {
+  if (!ctx.smp) return -ENOSYS;
+  const b = ctx.mem.copyFromGuest(ctx.vcpu, arg, VCPU_HVM_CONTEXT_SIZE);
+  if (!b) return -EFAULT;
+  return ctx.smp.initialise(v, b);
+});
+
+/** VCPUOP_up: start an initialised vCPU (-EINVAL if it has no start state). */
+export const vcpuUp = withVcpu((ctx, v) => (ctx.smp ? ctx.smp.up(v) : -ENOSYS));
+
+/** VCPUOP_down: stop a vCPU where it is (any vCPU, itself included; not the last running one). */
+export const vcpuDown = withVcpu((ctx, v) => (ctx.smp ? ctx.smp.down(v) : -ENOSYS));
