@@ -11,7 +11,7 @@ import {
   cpu, selectVcpu, updateMode, mode64, codeSize32, rip, setRip, setSegment, segBase, loadRip, saveRip,
 } from "./cpu/state";
 import { loadFlags, saveFlags, getFlags, setFlags, tfOn, rfOn } from "./cpu/flags";
-import { drExec, dbTrapBits, clearDbTrap, execBreakpointBits, raiseDr6, updateDebugRegs, DR6_BS } from "./cpu/debug";
+import { drExec, debugArmed, tfDeferred, setTfDeferred, dbTrapBits, clearDbTrap, execBreakpointBits, raiseDr6, updateDebugRegs, DR6_BS } from "./cpu/debug";
 import { EXC_DB, needAttention } from "./cpu/fault";
 import {
   fault, faultExit, faultVector, faultError, clearFault, exitAfter, clearExitAfter, NO_ERROR, pushesErrorCode,
@@ -23,7 +23,6 @@ import {
 } from "./cpu/decode";
 import { dispatch } from "./cpu/dispatch";
 import { deliver, tripleFault, clearTripleFault, INT_EXTERNAL, INT_EXCEPTION } from "./cpu/interrupts";
-import { repContinue, clearRepContinue } from "./exec/string";
 import { shadowNext, setShadowNext } from "./exec/system";
 import { setRunInstructions } from "./cpu/msr";
 import { setRamSizeInternal } from "./cpu/mmu";
@@ -114,16 +113,20 @@ export function run(vcpu: i32, budget: i32): i32 {
   clearAttention();
   while (executed < limit) {
     // Debug state as the instruction starts: TF traps after it, RF suppresses breakpoints for it.
-    const tf = tfOn || tfDeferred;
-    const rf = rfOn;
-    if (drExec && !rf && execBreakpoint()) { if (tripleFault) { exit = EXIT_SHUTDOWN; break; } continue; }
+    let tf = false, rf = false;
+    const armed = debugArmed;
+    if (armed) {
+      tf = tfOn || tfDeferred;
+      rf = rfOn;
+      if (drExec && !rf && execBreakpoint()) { if (tripleFault) { exit = EXIT_SHUTDOWN; break; } continue; }
+    }
     step();
     executed++;
     setRunInstructions(executed);
-    if (tf || rf || dbTrapBits != 0) needAttention();
+    if (armed && (tf || rf || dbTrapBits != 0)) needAttention();
     if (!attention) continue;
     clearAttention();
-    tfDeferred = false;
+    if (tfDeferred) setTfDeferred(false);
     if (fault) {
       if (faultExit != 0) { setRip(startIp); exit = faultExit; clearFault(); break; }
       deliver(faultVector, INT_EXCEPTION, pushesErrorCode(faultVector) ? faultError : NO_ERROR, startIp);
@@ -140,7 +143,7 @@ export function run(vcpu: i32, budget: i32): i32 {
     // Trap-class #DB: data breakpoints hit, or single-step (deferred past a MOV SS / POP SS).
     let db = dbTrapBits;
     clearDbTrap();
-    if (tf) { if (movSsShadow) { tfDeferred = true; needAttention(); } else db |= DR6_BS; }
+    if (tf) { if (movSsShadow) { setTfDeferred(true); needAttention(); } else db |= DR6_BS; }
     if (db != 0) {
       raiseDr6(db);
       deliver(EXC_DB, INT_EXCEPTION, NO_ERROR, rip());
@@ -152,9 +155,6 @@ export function run(vcpu: i32, budget: i32): i32 {
   store<u32>(cpu + V_INT_SHADOW, shadow ? 1 : 0);
   return finish(exit, true);
 }
-
-/** Single-step pending across a MOV SS / POP SS shadow. */
-let tfDeferred: bool = false;
 
 /** #DB fault before an instruction whose address matches an enabled execute breakpoint. */
 function execBreakpoint(): bool {
@@ -189,12 +189,10 @@ function step(): void {
   const start = rip();
   setStartIp(start);
   clearBranched();
-  clearRepContinue();
   const op = decodePrefixes();
   if (fault) return;
   dispatch(op);
   if (fault) return;
-  if (repContinue) return; // RIP stays on the REP instruction
   if (!branched) {
     const ip = nextIp();
     setRip(mode64 ? ip : (codeSize32 ? ip & 0xffffffff : ip & 0xffff));

@@ -64,7 +64,7 @@ export function buildKernel(name: string): string {
  * QEMU is the reference. -cpu max: the default qemu64 model lacks 1 GiB pages (PDPE1GB), which our
  * core has; every feature the kernels use is present in both.
  */
-export function runQemu(elf: string, timeoutMs = 20_000): RunResult {
+export function runQemu(elf: string, timeoutMs = 90_000): RunResult {
   const r = spawnSync(QEMU, [
     '-accel', 'tcg', '-M', 'q35', '-cpu', 'max', '-m', String(MEMORY_MIB), '-nographic', '-no-reboot',
     '-display', 'none', '-serial', 'none', '-monitor', 'none', '-debugcon', 'stdio',
@@ -76,7 +76,7 @@ export function runQemu(elf: string, timeoutMs = 20_000): RunResult {
   return { output: r.stdout ?? '', status: r.status, stderr: r.stderr ?? '' };
 }
 
-export function runWebpvh(elf: string, timeoutS = 10): RunResult {
+export function runWebpvh(elf: string, timeoutS = 60): RunResult {
   const r = spawnSync(process.execPath, [
     join(ROOT, 'bin', 'webpvh.mjs'), 'boot', '--kernel', elf, '--memory', String(MEMORY_MIB),
     '--debug-exit', `0x${DEBUG_EXIT_PORT.toString(16)}`, '--timeout', String(timeoutS),

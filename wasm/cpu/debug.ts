@@ -6,6 +6,20 @@ import { cpu } from "./state";
 
 export const DR6_BS: u64 = 0x4000;
 
+/**
+ * Any debug facility is live (TF, RF, a breakpoint, a deferred single-step): the run loop looks at
+ * the details only when this is set, so ordinary instructions pay one test.
+ */
+export let debugArmed: bool = false;
+/** Single-step pending across a MOV SS / POP SS shadow. */
+export let tfDeferred: bool = false;
+let tfLive: bool = false;
+let rfLive: bool = false;
+function rearm(): void { debugArmed = tfLive || rfLive || drExec || drData || tfDeferred; }
+/** flags.ts reports TF and RF changes here. */
+export function debugFlagsChanged(tf: bool, rf: bool): void { tfLive = tf; rfLive = rf; rearm(); }
+export function setTfDeferred(v: bool): void { tfDeferred = v; rearm(); }
+
 /** An enabled execute breakpoint exists (checked before each instruction). */
 export let drExec: bool = false;
 /** An enabled data breakpoint exists (pages holding watched bytes bypass the TLB fast path). */
@@ -34,6 +48,7 @@ export function updateDebugRegs(): void {
     if (rw == 0) drExec = true;
     else if (rw == 1 || rw == 3) drData = true;
   }
+  rearm();
 }
 
 /** DR6 bits of execute breakpoints at linear address `lin`. */

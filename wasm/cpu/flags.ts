@@ -4,6 +4,7 @@
 import { V_RFLAGS, RFLAGS_CF, RFLAGS_PF, RFLAGS_AF, RFLAGS_ZF, RFLAGS_SF, RFLAGS_OF, RFLAGS_FIXED } from "../layout";
 import { cpu } from "./state";
 import { needAttention } from "./fault";
+import { debugFlagsChanged } from "./debug";
 import { RFLAGS_IF } from "../layout";
 
 export const STATUS_FLAGS: u64 = RFLAGS_CF | RFLAGS_PF | RFLAGS_AF | RFLAGS_ZF | RFLAGS_SF | RFLAGS_OF;
@@ -124,6 +125,7 @@ export function setFlags(v: u64): void {
   rflagsRest = (v & 0x3f7fd7) | RFLAGS_FIXED;
   tfOn = (v & 0x100) != 0;
   rfOn = (v & 0x10000) != 0;
+  debugFlagsChanged(tfOn, rfOn);
   lzOp = FL_NONE;
 }
 

@@ -5,7 +5,8 @@ import { SEG_ES, RFLAGS_DF } from "../layout";
 import { getFlags, getZF } from "../cpu/flags";
 import { fault } from "../cpu/fault";
 import { reg64, setReg64, readReg, writeReg } from "../cpu/state";
-import { opsize, adsize, rep, dataSeg, linear } from "../cpu/decode";
+import { opsize, adsize, rep, dataSeg, linear, startIp, markBranched } from "../cpu/decode";
+import { setRip } from "../cpu/state";
 import { readN, writeN } from "../cpu/mmu";
 import { aluOp, ALU_CMP } from "./alu";
 import { ioAllowed, portIn, portOut, inValue } from "./io";
@@ -13,9 +14,8 @@ import { ioAllowed, portIn, portOut, inValue } from "./io";
 const RCX = 1, RSI = 6, RDI = 7;
 const MAX_ITERATIONS = 4096;
 
-/** Set when a REP instruction has iterations left: the run loop does not advance RIP. */
-export let repContinue: bool = false;
-export function clearRepContinue(): void { repContinue = false; }
+/** A REP instruction with iterations left "branches" to itself: RIP stays on it. */
+function repeatLater(): void { setRip(startIp); markBranched(); }
 
 @inline function amask(): u64 { return adsize == 8 ? <u64>-1 : adsize == 4 ? 0xffffffff : 0xffff; }
 @inline function getIdx(r: i32): u64 { return reg64(r) & amask(); }
@@ -98,7 +98,7 @@ export function stringOp(op: i32, size: i32): void {
     if (getIdx(RCX) == 0) break;
     n++;
     // Port I/O exits after every element; otherwise yield now and then.
-    if (op >= 5 || n >= MAX_ITERATIONS) { repContinue = true; return; }
+    if (op >= 5 || n >= MAX_ITERATIONS) { repeatLater(); return; }
   }
 }
 
