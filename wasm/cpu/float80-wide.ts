@@ -114,7 +114,9 @@ export function wAdd(as: u32, ae: i32, ah: u64, al: u64, bs: u32, be: i32, bh: u
   }
   // align b to a: shift (bh:bl:0) right by d into (h:l:x)
   const d = ae - be;
-  let h: u64 = 0, l: u64 = 0, x: u64 = 0;
+  // bits shifted out below x are jammed into its lowest bit, so a subtraction never comes out above
+  // the exact difference (the transcendentals rely on this direction for tiny corrections)
+  let h: u64 = 0, l: u64 = 0, x: u64 = 0, lost = false;
   if (d == 0) { h = bh; l = bl; }
   else if (d < 64) {
     const dd = <u64>d;
@@ -122,9 +124,12 @@ export function wAdd(as: u32, ae: i32, ah: u64, al: u64, bs: u32, be: i32, bh: u
   } else if (d == 64) { x = bl; l = bh; }
   else if (d < 128) {
     const dd = <u64>(d - 64);
+    lost = (bl << (64 - dd)) != 0;
     x = (bl >> dd) | (bh << (64 - dd)); l = bh >> dd;
-  } else if (d == 128) { x = bh; }
-  else if (d < 192) { x = bh >> <u64>(d - 128); }
+  } else if (d == 128) { x = bh; lost = bl != 0; }
+  else if (d < 192) { const dd = <u64>(d - 128); x = bh >> dd; lost = bl != 0 || (bh << (64 - dd)) != 0; }
+  else lost = true;
+  if (lost) x |= 1;
   if (as == bs) {
     const nx = x;
     let nl = al + l; let c: u64 = nl < al ? 1 : 0;

@@ -8,7 +8,7 @@ import {
   setIndefinite, setFexc, setUp, C_ZERO, C_FIN, C_INF, C_BAD, classify, isDenormal,
   isNaNClass, normalize, nExp, nSig, propagateNaN, pack80, fUp,
 } from "../cpu/float80";
-import { wS, wE, wH, wL, wFrom80, wMul, wAdd, wDiv } from "../cpu/float80-wide";
+import { wS, wE, wH, wL, wFrom80, wMul, wAdd, wDiv, wDivU32 } from "../cpu/float80-wide";
 import {
   wSin, wCos, wExpm1, wLog2, log2Exact, wLog2p1Tiny, wAtan01, reduce, redK,
   LN2_E, LN2_H, LN2_L, PI_E, PI_H, PI_L,
@@ -132,7 +132,12 @@ export function x87Transcendental(k: i32): void {
     push(rSE, rSig);
     setUp(up1);
   } else { // FPTAN: tan = sin/cos, then push 1
-    wDiv(vs, ve, vh, vl, us, ue, uh, ul);
+    if (E < -40) { // tan r = r (1 + r^2/3 + ...): keeps the tiny correction's direction (above r)
+      wMul(0, re, rh, rl, 0, re, rh, rl);
+      wDivU32(0, wE, wH, wL, 3);
+      wAdd(0, 0, ONE_H, 0, 0, wE, wH, wL);
+      wMul(rs ^ sign, re, rh, rl, 0, wE, wH, wL);
+    } else wDiv(vs, ve, vh, vl, us, ue, uh, ul);
     roundWide(wS, wE, wH, wL, false);
     setST(0, rSE, rSig);
     push(0x3fff, SIG_TOP);
@@ -174,6 +179,9 @@ function binary(k: i32, aSE: u32, aSig: u64, ca: i32): void {
   if (ca == C_BAD || cb == C_BAD) { setFexc(fexc | EX_IE); setIndefinite(); finish(); return; }
   if (isNaNClass(ca) || isNaNClass(cb)) { propagateNaN(aSE, aSig, ca, bSE, bSig, cb); finish(); return; }
   if (k == 1 && sa != 0 && ca != C_ZERO) { setFexc(fexc | EX_IE); setIndefinite(); finish(); return; }
+  // decided before the denormal check (measured): log2(0) (ZE or IE) and FYL2XP1(-inf) (IE)
+  if (k == 1 && ca == C_ZERO) { fyl2x(aSE, aSig, ca, bSE, bSig, cb); finish(); return; }
+  if (k == 9 && ca == C_INF && sa != 0) { setFexc(fexc | EX_IE); setIndefinite(); finish(); return; }
   if (isDenormal(aSE, aSig) || isDenormal(bSE, bSig)) setFexc(fexc | EX_DE);
   if (blocked()) { setC(false, false); commit(); return; }
   if (k == 3) fpatan(aSE, aSig, ca, bSE, bSig, cb);
