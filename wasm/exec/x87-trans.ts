@@ -4,7 +4,7 @@
 // rounded once to the 64-bit significand per the rounding control (precision control does not apply).
 // PE is raised for every nonzero result, even an exact one (as the hardware does); C1 is "rounded up".
 import {
-  EX_IE, EX_DE, EX_ZE, EX_PE, SIG_TOP, QNAN_SE, QNAN_SIG, BIAS, fexc, rSE, rSig, setResult,
+  EX_IE, EX_DE, EX_ZE, EX_PE, EX_UE, SIG_TOP, QNAN_SE, QNAN_SIG, BIAS, fexc, rSE, rSig, setResult,
   setIndefinite, setFexc, setUp, C_ZERO, C_FIN, C_INF, C_BAD, classify, isDenormal,
   isNaNClass, normalize, nExp, nSig, propagateNaN, pack80, fUp,
 } from "../cpu/float80";
@@ -36,7 +36,10 @@ function setC(c1: bool, c2: bool): void {
 function roundWide(s: u32, e: i32, h: u64, l: u64, exact: bool): void {
   if (h == 0) { setResult(s << 15, 0); return; }
   pack80(s, e + BIAS, h, exact ? l : (l | 1), 64);
-  setFexc(fexc | EX_PE);
+  // the hardware treats every result as inexact: PE, and UE for a tiny one even when it is exact
+  let f = fexc | EX_PE;
+  if (exact && e + BIAS < 1) f |= EX_UE;
+  setFexc(f);
 }
 /** A wide constant rounded (PE, C1). */
 function roundConst(s: u32, e: i32, h: u64, l: u64): void { roundWide(s, e, h, l, false); }
