@@ -18,6 +18,8 @@ export interface BootOptions {
   /** Seconds; 0 = none. */
   timeout: number;
   stats: boolean;
+  /** Virtual time follows instructions, not the host clock: the same inputs give the same run. */
+  deterministic: boolean;
   /** I/O port of an emulated QEMU isa-debug-exit device (test kernels). */
   debugExit?: number;
 }
@@ -41,6 +43,9 @@ options:
                     terminal escapes removed (default: a line ending in "# " or "$ ")
   --timeout SECONDS stop the VM after this long (default 0 = never)
   --stats           print instruction and hypercall statistics to stderr at exit
+  --deterministic   virtual time advances with executed instructions (1 ns each) instead of
+                    the host clock, and the guest's wall clock starts at 2025-01-01: two runs
+                    with the same inputs and --script print the same bytes
   --debug-exit PORT emulate QEMU's isa-debug-exit device at I/O port PORT (decimal or 0x hex,
                     4 ports wide): a guest write of V stops the VM with exit status
                     ((V << 1) | 1) & 0xff, as QEMU does (for test kernels)
@@ -62,7 +67,7 @@ export function parseArgs(argv: readonly string[]): CliCommand {
   }
   const [cmd, ...rest] = argv;
   if (cmd !== 'boot') throw new UsageError(`unknown command "${cmd}" (try: webpvh boot --kernel FILE)`);
-  const o: Partial<BootOptions> & { command: 'boot' } = { command: 'boot', cmdline: '', memoryMiB: 256, vcpus: 1, timeout: 0, stats: false };
+  const o: Partial<BootOptions> & { command: 'boot' } = { command: 'boot', cmdline: '', memoryMiB: 256, vcpus: 1, timeout: 0, stats: false, deterministic: false };
   for (let i = 0; i < rest.length; i++) {
     const flag = rest[i];
     const [name, inline] = flag.startsWith('--') && flag.includes('=') ? [flag.slice(0, flag.indexOf('=')), flag.slice(flag.indexOf('=') + 1)] : [flag, undefined];
@@ -117,6 +122,10 @@ export function parseArgs(argv: readonly string[]): CliCommand {
       case '--stats':
         if (inline !== undefined) throw new UsageError('--stats takes no value');
         o.stats = true;
+        break;
+      case '--deterministic':
+        if (inline !== undefined) throw new UsageError('--deterministic takes no value');
+        o.deterministic = true;
         break;
       default:
         throw new UsageError(`unknown option "${flag}" (see webpvh --help)`);

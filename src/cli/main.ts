@@ -123,7 +123,7 @@ async function boot(opts: BootOptions): Promise<void> {
   try {
     machine = await Machine.create(
       wasm,
-      { kernel, initrd, cmdline: opts.cmdline, memoryMiB: opts.memoryMiB, vcpus: opts.vcpus, debugExitPort: opts.debugExit, onReboot: 'stop' },
+      { kernel, initrd, cmdline: opts.cmdline, memoryMiB: opts.memoryMiB, vcpus: opts.vcpus, debugExitPort: opts.debugExit, onReboot: 'stop', deterministic: opts.deterministic },
       { console },
     );
   } catch (e) {
@@ -147,8 +147,19 @@ async function boot(opts: BootOptions): Promise<void> {
   if (opts.timeout > 0) {
     setTimeout(() => finish(EXIT_TIMEOUT, `timeout: stopped the VM after ${opts.timeout} s`), opts.timeout * 1000).unref();
   }
+  // While every vCPU idles, step() sleeps until the next guest timer; input must not wait for it.
+  let sleeping: ReturnType<typeof setTimeout> | undefined;
+  const wake = () => {
+    if (sleeping === undefined) return;
+    clearTimeout(sleeping);
+    sleeping = undefined;
+    setImmediate(step);
+  };
   if (!driver) {
-    process.stdin.on('data', (b: Buffer) => m.sendConsoleInput(new Uint8Array(b)));
+    process.stdin.on('data', (b: Buffer) => {
+      m.sendConsoleInput(new Uint8Array(b));
+      wake();
+    });
     process.stdin.on('error', () => {});
   }
 
@@ -156,6 +167,7 @@ async function boot(opts: BootOptions): Promise<void> {
     reason === 'poweroff' ? undefined : `guest ${reason}${detail ? ': ' + detail : ''}`;
 
   const step = () => {
+    sleeping = undefined;
     if (finished) return;
     let r;
     try {
@@ -168,7 +180,7 @@ async function boot(opts: BootOptions): Promise<void> {
     if (scriptDone) return finish(EXIT_POWEROFF, undefined);
     if (r.idle) {
       const wait = r.wakeAtMs !== undefined ? Math.max(0, r.wakeAtMs - performance.now()) : IDLE_SLEEP_MS;
-      setTimeout(step, Math.min(wait, 1000));
+      sleeping = setTimeout(step, Math.min(wait, 1000));
     } else {
       setImmediate(step);
     }

@@ -6,14 +6,14 @@ import { exitCodeForShutdown } from '../../src/cli/exit-codes.ts';
 describe('parseArgs', () => {
   it('defaults: 256 MiB, 1 vCPU, no timeout, no stats, empty cmdline', () => {
     expect(parseArgs(['boot', '--kernel', 'k.elf'])).toEqual({
-      command: 'boot', kernel: 'k.elf', cmdline: '', memoryMiB: 256, vcpus: 1, timeout: 0, stats: false,
+      command: 'boot', kernel: 'k.elf', cmdline: '', memoryMiB: 256, vcpus: 1, timeout: 0, stats: false, deterministic: false,
     });
   });
 
   it('reads every option, also in --opt=value form', () => {
     const o = parseArgs(['boot', '--kernel=k', '--initrd', 'i', '--cmdline', 'a b', '--memory', '64', '--vcpus=2',
-      '--script', 's.txt', '--prompt', 'login: $', '--timeout', '2.5', '--stats']);
-    expect(o).toMatchObject({ kernel: 'k', initrd: 'i', cmdline: 'a b', memoryMiB: 64, vcpus: 2, script: 's.txt', timeout: 2.5, stats: true });
+      '--script', 's.txt', '--prompt', 'login: $', '--timeout', '2.5', '--stats', '--deterministic']);
+    expect(o).toMatchObject({ kernel: 'k', initrd: 'i', cmdline: 'a b', memoryMiB: 64, vcpus: 2, script: 's.txt', timeout: 2.5, stats: true, deterministic: true });
     expect(o.command === 'boot' && o.prompt?.source).toBe('login: $');
   });
 
