@@ -1,4 +1,4 @@
-/* PVH entry for the benchmark guest: 32-bit protected mode → identity-mapped long mode → guest_main. */
+/* PVH entry for the benchmark guests: 32-bit protected mode → identity-mapped long mode → FPU/SSE on → guest_main. */
         .section .note.Xen, "a"
         .balign 4
         .long 4, 8, 18            /* namesz, descsz, XEN_ELFNOTE_PHYS32_ENTRY */
@@ -46,6 +46,16 @@ pvh_entry:
         .code64
 entry64:
         movq $stack_top, %rsp
+        /* FPU and SSE for C code: CR0.MP|NE set, EM|TS clear; CR4.OSFXSR|OSXMMEXCPT; FNINIT */
+        movq %cr0, %rax
+        andq $~0x0c, %rax
+        orq $0x22, %rax
+        movq %rax, %cr0
+        movq %cr4, %rax
+        orq $0x600, %rax
+        movq %rax, %cr4
+        fninit
+        ldmxcsr mxcsr_default     /* 0x1F80: all SIMD exceptions masked (the reset value) */
         call guest_main
 2:      hlt
         jmp 2b
@@ -58,6 +68,9 @@ gdt:    .quad 0
 gdt_desc:
         .word gdt_desc - gdt - 1
         .long gdt
+        .balign 4
+mxcsr_default:
+        .long 0x1f80
 
         .bss
         .balign 4096
