@@ -5,7 +5,7 @@ import {
   V_PENDING_KIND, V_PENDING_ERROR, V_EXTINT_VALID, V_EXTINT_VECTOR, V_EXIT_REASON, V_EXIT_RIP, V_CR0, V_CR4,
   V_EFER, V_GDTR_LIMIT, V_IDTR_LIMIT, V_DR, V_PAT, V_APIC_BASE, V_TSC_KHZ, VCPU_SIZE, V_SEG, SEG_SIZE,
   SEG_CS, SEG_LDTR, SEG_TR, EXIT_BUDGET, EXIT_HLT, EXIT_SHUTDOWN, EVENT_NMI, ERROR_NONE, RFLAGS_IF, CR0_ET,
-  CR0_CD, CR0_NW, V_DR as V_DR0, V_MISC_ENABLE, RFLAGS_RF,
+  CR0_CD, CR0_NW, V_DR as V_DR0, V_MISC_ENABLE, RFLAGS_RF, V_FXSAVE, FX_FCW, FX_MXCSR,
 } from "./layout";
 import {
   cpu, selectVcpu, updateMode, mode64, codeSize32, rip, setRip, setSegment, segBase, loadRip, saveRip,
@@ -50,6 +50,9 @@ export function resetVcpu(vcpu: i32): void {
   store<u64>(cpu + V_APIC_BASE, 0xfee00000 | (vcpu == 0 ? 0x100 : 0) | 0x800);
   store<u64>(cpu + V_MISC_ENABLE, 1);
   store<u32>(cpu + V_TSC_KHZ, 1000000);
+  // x87/SSE power-up state (SDM table 9-1): FCW 0040H, all tags empty, MXCSR 1F80H (all masked).
+  store<u16>(cpu + V_FXSAVE + FX_FCW, 0x0040);
+  store<u32>(cpu + V_FXSAVE + FX_MXCSR, 0x1f80);
   store<u64>(cpu + V_RIP, 0xfff0);
   selectTlb(vcpu);
   flushTlbAll();
