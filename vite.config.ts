@@ -1,4 +1,4 @@
-import { defineConfig } from 'vite';
+import { defineConfig, type Connect, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
 
 // Cross-origin isolation: lets the page and its worker use SharedArrayBuffer (a shared
@@ -8,10 +8,31 @@ const isolationHeaders = {
   'Cross-Origin-Embedder-Policy': 'require-corp',
 };
 
+// Guest images such as initramfs-*.cpio.gz must arrive byte for byte: their SHA-256 is checked
+// against share links, and a browser silently decompresses anything sent with
+// `Content-Encoding: gzip` (which sirv, behind `vite preview`, sends for every .gz file).
+const rawGzip: Connect.NextHandleFunction = (req, res, next) => {
+  if (/\.gz(\?|$)/.test(req.url ?? '')) {
+    const setHeader = res.setHeader.bind(res);
+    res.setHeader = (name: string, value: number | string | readonly string[]) => {
+      const key = name.toLowerCase();
+      if (key === 'content-encoding') return res;
+      if (key === 'content-type') return setHeader(name, 'application/gzip');
+      return setHeader(name, value);
+    };
+  }
+  next();
+};
+const rawGzipPlugin: Plugin = {
+  name: 'webpvh-raw-gzip',
+  configureServer: (server) => void server.middlewares.use(rawGzip),
+  configurePreviewServer: (server) => void server.middlewares.use(rawGzip),
+};
+
 export default defineConfig({
   // Relative base: the built app works from any path (e.g. a static host sub-directory).
   base: './',
-  plugins: [react()],
+  plugins: [react(), rawGzipPlugin],
   // No SPA fallback: a missing guest image must be a 404, not index.html served with 200.
   appType: 'mpa',
   server: { headers: isolationHeaders },

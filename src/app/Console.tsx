@@ -1,5 +1,6 @@
 // The guest console: an xterm.js terminal fitted to its pane. Guest bytes are written to it;
-// keystrokes go back to the guest as UTF-8.
+// keystrokes go back to the guest as UTF-8. xterm.js answers the shell's terminal queries (ESC[6n)
+// itself, through onData.
 
 import { useEffect, useRef } from 'react';
 import { Terminal } from '@xterm/xterm';
@@ -42,6 +43,7 @@ export function Console({ session, subscribe, onInput }: Props) {
       scrollback: 10_000,
       fontFamily: 'ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace',
       fontSize: 14,
+      lineHeight: 1.15, // at 1.0 some fonts' underscores fall outside the cell and vanish
       theme: { background: '#0b0e14', foreground: '#d7dae0', cursor: '#8ab4f8', selectionBackground: '#33415580' },
     });
     const fit = new FitAddon();
@@ -49,6 +51,18 @@ export function Console({ session, subscribe, onInput }: Props) {
     term.open(host);
     termRef.current = term;
 
+    // Copy/paste: Ctrl+Shift+C copies the selection (and selecting copies too, like a Linux
+    // terminal); Ctrl+Shift+V and the browser's paste reach xterm's paste handler.
+    term.attachCustomKeyEventHandler((e) => {
+      if (e.type === 'keydown' && e.ctrlKey && e.shiftKey && (e.code === 'KeyC' || e.code === 'KeyV')) {
+        if (e.code === 'KeyC' && term.hasSelection()) void navigator.clipboard?.writeText(term.getSelection()).catch(() => {});
+        return false; // let the browser do the paste / keep ^C from reaching the guest
+      }
+      return true;
+    });
+    const selSub = term.onSelectionChange(() => {
+      if (term.hasSelection()) void navigator.clipboard?.writeText(term.getSelection()).catch(() => {});
+    });
     const encoder = new TextEncoder();
     const dataSub = term.onData((data) => onInputRef.current(encoder.encode(data)));
 
@@ -73,6 +87,7 @@ export function Console({ session, subscribe, onInput }: Props) {
       cancelAnimationFrame(frame);
       observer.disconnect();
       dataSub.dispose();
+      selSub.dispose();
       delete window.__webpvhTerminalText;
       termRef.current = null;
       term.dispose();

@@ -1,7 +1,10 @@
-// The status line: what the VM is doing, why it stopped, and the "Boot again" button.
+// The status line: what the VM is doing (with download/decompression progress bars while loading),
+// why it stopped, and the "Boot again" / "Restart" button.
 
 import type { ShutdownReason } from '../vm/api';
+import type { ProgressItem, ProgressMessage } from './messages';
 import type { VmStatus } from './useVm';
+import { size } from './inspect';
 
 const SHUTDOWN_TEXT: Record<ShutdownReason, string> = {
   poweroff: 'guest powered off',
@@ -14,6 +17,8 @@ const SHUTDOWN_TEXT: Record<ShutdownReason, string> = {
 
 export function statusText(status: VmStatus, kernel: string): string {
   switch (status.kind) {
+    case 'idle':
+      return 'Ready';
     case 'loading':
       return `Loading ${kernel}${status.detail ? ` — ${status.detail}` : ''}…`;
     case 'running':
@@ -25,37 +30,56 @@ export function statusText(status: VmStatus, kernel: string): string {
   }
 }
 
+const ORDER: ProgressItem[] = ['core', 'kernel', 'initrd', 'decompress'];
+
+function Bar({ p }: { p: ProgressMessage }) {
+  const frac = p.total ? Math.min(1, p.done / p.total) : undefined;
+  const amount = p.item === 'decompress' ? (frac !== undefined ? `${Math.round(frac * 100)}%` : '') : `${size(p.done)}${p.total ? ` / ${size(p.total)}` : ''}`;
+  return (
+    <div className={`progress${p.finished ? ' done' : ''}`} data-testid={`progress-${p.item}`} data-done={p.finished ? 'yes' : 'no'}>
+      <span className="progress-label">{p.label}</span>
+      <progress max={1} value={p.finished ? 1 : frac} />
+      <span className="progress-amount mono">{amount}</span>
+    </div>
+  );
+}
+
 interface Props {
   status: VmStatus;
   stalledSeconds: number;
   kernel: string;
-  cmdline: string;
+  progress: Partial<Record<ProgressItem, ProgressMessage>>;
   onBoot(): void;
 }
 
-export function StatusBar({ status, stalledSeconds, kernel, cmdline, onBoot }: Props) {
+export function StatusBar({ status, stalledSeconds, kernel, progress, onBoot }: Props) {
   const stopped = status.kind === 'shutdown' || status.kind === 'error';
+  const bars = ORDER.map((k) => progress[k]).filter((p): p is ProgressMessage => !!p);
   return (
-    <div
-      className={`status status-${status.kind}${stalledSeconds ? ' status-stalled' : ''}`}
-      data-testid="status"
-      data-status={status.kind}
-      data-stalled={stalledSeconds || undefined}
-    >
-      <span className="dot" aria-hidden="true" />
-      <span className="status-text" role={status.kind === 'error' ? 'alert' : 'status'}>
-        {status.kind === 'error' && <b>Error: </b>}
-        {statusText(status, kernel)}
-        {stalledSeconds > 0 && (
-          <span className="stalled"> — no response from the VM for {stalledSeconds} s (stuck inside one run slice?)</span>
-        )}
-      </span>
-      <code className="cmdline" title="kernel command line">
-        {cmdline}
-      </code>
-      <button type="button" onClick={onBoot} className={stopped ? 'primary' : ''}>
-        {stopped ? 'Boot again' : 'Restart'}
-      </button>
+    <div className="statusbar">
+      <div
+        className={`status status-${status.kind}${stalledSeconds ? ' status-stalled' : ''}`}
+        data-testid="status"
+        data-status={status.kind}
+        data-stalled={stalledSeconds || undefined}
+      >
+        <span className="dot" aria-hidden="true" />
+        <span className="status-text" role={status.kind === 'error' ? 'alert' : 'status'}>
+          {status.kind === 'error' && <b>Error: </b>}
+          {statusText(status, kernel)}
+          {stalledSeconds > 0 && <span className="stalled"> — no response from the VM for {stalledSeconds} s (stuck inside one run slice?)</span>}
+        </span>
+        <button type="button" onClick={onBoot} className={stopped ? 'primary' : ''} disabled={status.kind === 'idle'}>
+          {stopped ? 'Boot again' : 'Restart'}
+        </button>
+      </div>
+      {status.kind === 'loading' && bars.length > 0 && (
+        <div className="progress-list" data-testid="progress">
+          {bars.map((p) => (
+            <Bar key={p.item} p={p} />
+          ))}
+        </div>
+      )}
     </div>
   );
 }

@@ -1,4 +1,5 @@
-// One row per vCPU: run state, mode and CPL, RIP/RSP/CR3, IF, instructions and MIPS.
+// One row per vCPU: run state, mode and CPL, RIP (and its kernel function when symbols are known),
+// RSP/CR3, IF, instructions and MIPS.
 
 import type { VcpusMessage, VcpuSnapshot } from './messages';
 
@@ -42,6 +43,7 @@ export function VcpuPanel({ data }: { data: VcpusMessage | null }) {
             <th>state</th>
             <th>mode</th>
             <th>RIP</th>
+            <th>function</th>
             <th>RSP</th>
             <th>CR3</th>
             <th>IF</th>
@@ -51,14 +53,17 @@ export function VcpuPanel({ data }: { data: VcpusMessage | null }) {
         </thead>
         <tbody>
           {data?.vcpus.map((v) => (
-            <tr key={v.id} data-testid="vcpu-row" data-instructions={v.instructions.toString()}>
+            <tr key={v.id} data-testid="vcpu-row" data-state={v.state} data-instructions={v.instructions.toString()}>
               <td>{v.id}</td>
               <td>
                 <span className={`state state-${v.state}`}>{v.state}</span>
               </td>
               <td>{modeLabel(v)}</td>
-              <td className="mono" data-testid="vcpu-rip">
+              <td className="mono" data-testid="vcpu-rip" data-rip={v.rip.toString(16)}>
                 {hex64(v.rip)}
+              </td>
+              <td className="mono sym" data-testid="vcpu-symbol" title={v.symbol}>
+                {v.symbol ?? (v.cpl === 3 ? '(user)' : '')}
               </td>
               <td className="mono">{hex64(v.rsp)}</td>
               <td className="mono">{hex64(v.cr3)}</td>
@@ -70,7 +75,7 @@ export function VcpuPanel({ data }: { data: VcpusMessage | null }) {
             </tr>
           )) ?? (
             <tr>
-              <td colSpan={9} className="empty">
+              <td colSpan={10} className="empty">
                 no vCPUs yet
               </td>
             </tr>

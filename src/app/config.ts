@@ -1,34 +1,23 @@
-// What the page boots. Defaults to the bundled hello guest; URL parameters override
-// (?kernel=guests/foo.elf&cmdline=console%3Dhvc0&mem=256&vcpus=1), resolved against the page URL.
+// From a demo (what the user chose, or what a link describes) to the worker's BootRequest: URLs
+// are resolved against the page, so site-relative links work from any sub-directory of a host.
 
 import coreUrl from '../../build/core.wasm?url';
-import type { BootRequest } from './messages';
+import type { BootRequest, ImageSource } from './messages';
+import type { DemoSpec, ImageRef } from './share';
 
-export const DEFAULT_KERNEL = 'guests/hello.elf';
-export const DEFAULT_CMDLINE = 'console=hvc0';
-
-function positiveInt(value: string | null): number | undefined {
-  if (value === null) return undefined;
-  const n = Number(value);
-  return Number.isInteger(n) && n > 0 ? n : undefined;
+function source(img: ImageRef, base: string): ImageSource {
+  return img.data ? { name: img.name, bytes: img.data, sha256: img.sha256 } : { name: img.name, url: new URL(img.url!, base).href, sha256: img.sha256 };
 }
 
-export function bootRequestFromLocation(loc: Location = window.location): BootRequest {
-  const params = new URLSearchParams(loc.search);
-  const base = document.baseURI;
-  const initrd = params.get('initrd');
+export function bootRequest(spec: DemoSpec, base: string = document.baseURI): BootRequest {
   return {
     wasmUrl: new URL(coreUrl, base).href,
-    kernelUrl: new URL(params.get('kernel') ?? DEFAULT_KERNEL, base).href,
-    initrdUrl: initrd ? new URL(initrd, base).href : undefined,
-    cmdline: params.get('cmdline') ?? DEFAULT_CMDLINE,
-    memoryMiB: positiveInt(params.get('mem')),
-    vcpus: positiveInt(params.get('vcpus')),
+    kernel: source(spec.kernel, base),
+    initrd: spec.initrd && source(spec.initrd, base),
+    cmdline: spec.cmdline,
+    memoryMiB: spec.memoryMiB,
+    vcpus: spec.vcpus,
+    script: spec.script.length ? spec.script : undefined,
+    systemMap: spec.systemMap?.text,
   };
-}
-
-/** Short name of the kernel for the status line ("hello.elf"). */
-export function kernelName(req: BootRequest): string {
-  const path = new URL(req.kernelUrl).pathname;
-  return path.slice(path.lastIndexOf('/') + 1) || path;
 }
