@@ -43,7 +43,7 @@ const EXT_PREFETCHW: u32 = 1 << 8;
 // CPUID.80000007:EDX
 const APM_INVARIANT_TSC: u32 = 1 << 8;
 
-const MAX_BASIC: u32 = 7;
+const MAX_BASIC: u32 = 0x16; // leaf 0x16 gives the core clock, so Linux skips PIT calibration
 const MAX_EXTENDED: u32 = 0x80000008;
 
 export let outA: u32 = 0;
@@ -77,6 +77,12 @@ export function cpuid(leaf: u32, sub: u32): bool {
     case 7:
       set(0, 0, sub == 0 ? FEAT7_RDPID : 0, 0);
       return true;
+    case 0x16: {
+      // Base and maximum frequency in MHz (the virtual TSC rate), bus reference 100 MHz.
+      const mhz = load<u32>(cpu + V_TSC_KHZ) / 1000;
+      set(mhz, mhz, 100, 0);
+      return true;
+    }
     case 0x80000000:
       set(MAX_EXTENDED, amd ? chars(0x41, 0x75, 0x74, 0x68) : 0, amd ? chars(0x63, 0x41, 0x4d, 0x44) : 0, amd ? chars(0x65, 0x6e, 0x74, 0x69) : 0);
       return true;
