@@ -44,17 +44,29 @@ function Bar({ p }: { p: ProgressMessage }) {
   );
 }
 
+/** Download and decompression progress, floating over the console (no layout change, so the
+ *  terminal is not refitted when it appears or goes). */
+export function ProgressList({ status, progress }: { status: VmStatus; progress: Partial<Record<ProgressItem, ProgressMessage>> }) {
+  const bars = ORDER.map((k) => progress[k]).filter((p): p is ProgressMessage => !!p);
+  if (status.kind !== 'loading' || bars.length === 0) return null;
+  return (
+    <div className="progress-list" data-testid="progress">
+      {bars.map((p) => (
+        <Bar key={p.item} p={p} />
+      ))}
+    </div>
+  );
+}
+
 interface Props {
   status: VmStatus;
   stalledSeconds: number;
   kernel: string;
-  progress: Partial<Record<ProgressItem, ProgressMessage>>;
   onBoot(): void;
 }
 
-export function StatusBar({ status, stalledSeconds, kernel, progress, onBoot }: Props) {
+export function StatusBar({ status, stalledSeconds, kernel, onBoot }: Props) {
   const stopped = status.kind === 'shutdown' || status.kind === 'error';
-  const bars = ORDER.map((k) => progress[k]).filter((p): p is ProgressMessage => !!p);
   return (
     <div className="statusbar">
       <div
@@ -73,13 +85,6 @@ export function StatusBar({ status, stalledSeconds, kernel, progress, onBoot }: 
           {stopped ? 'Boot again' : 'Restart'}
         </button>
       </div>
-      {status.kind === 'loading' && bars.length > 0 && (
-        <div className="progress-list" data-testid="progress">
-          {bars.map((p) => (
-            <Bar key={p.item} p={p} />
-          ))}
-        </div>
-      )}
     </div>
   );
 }

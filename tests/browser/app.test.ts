@@ -36,7 +36,7 @@ describe('webpvh app in Chromium', () => {
     expect(readdirSync(join(ROOT, 'dist/assets')).some((f) => f.endsWith('.wasm'))).toBe(true);
   });
 
-  it('boots the hello guest and shows its console and vCPUs', async () => {
+  it('boots the hello guest (#demo=hello) and shows its console and vCPUs', async () => {
     const p = page!;
     try {
       await bootAndCheck(p);
@@ -50,7 +50,7 @@ describe('webpvh app in Chromium', () => {
   }, 120_000);
 
   async function bootAndCheck(p: Page): Promise<void> {
-    await p.goto(url);
+    await p.goto(url + '#demo=hello');
     expect(await p.evaluate(() => crossOriginIsolated)).toBe(true);
 
     const text = await waitForTerminal(p, 'hello from PVH', 90_000, log);

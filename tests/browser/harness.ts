@@ -118,3 +118,59 @@ export async function waitForTerminal(page: Page, needle: string, timeoutMs: num
 export function ensureOut(): void {
   mkdirSync(OUT, { recursive: true });
 }
+
+/**
+ * A synthetic drag-and-drop: File objects made in the page from the given bytes, put in a
+ * DataTransfer and dropped on the page body (dragenter, dragover, drop), as a user's drop would be.
+ */
+export async function dropFiles(page: Page, files: { name: string; bytes: Uint8Array }[]): Promise<void> {
+  const payload = files.map((f) => ({ name: f.name, b64: Buffer.from(f.bytes).toString('base64') }));
+  await page.evaluate((items) => {
+    const dt = new DataTransfer();
+    for (const it of items) {
+      const bin = atob(it.b64);
+      const bytes = new Uint8Array(bin.length);
+      for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+      dt.items.add(new File([bytes], it.name));
+    }
+    for (const type of ['dragenter', 'dragover', 'drop']) {
+      document.body.dispatchEvent(new DragEvent(type, { dataTransfer: dt, bubbles: true, cancelable: true }));
+    }
+  }, payload);
+}
+
+/** Waits until the terminal's last line is a shell prompt ("~ # "). */
+export async function waitForPrompt(page: Page, timeoutMs: number, log: string[], after = ''): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const text = await terminalText(page);
+    const tail = after ? text.slice(text.lastIndexOf(after) + after.length) : text;
+    if ((!after || text.includes(after)) && /[#$] ?$/.test(tail.trimEnd())) return text;
+    const status = await statusOf(page);
+    if (status.kind === 'error' || status.kind === 'shutdown' || Date.now() > deadline) {
+      throw new Error(`no shell prompt${after ? ` after ${JSON.stringify(after)}` : ''} (${status.kind === 'error' || status.kind === 'shutdown' ? 'VM stopped' : 'timed out'})\nstatus: [${status.kind}] ${status.text}\nterminal:\n${text.slice(-3000)}\npage log:\n${log.join('\n')}`);
+    }
+    await page.waitForTimeout(150);
+  }
+}
+
+export interface VcpuRow {
+  id: number;
+  state: string;
+  rip: string;
+  symbol: string;
+  instructions: bigint;
+}
+
+export async function vcpuRows(page: Page): Promise<VcpuRow[]> {
+  const rows = await page.$$eval('[data-testid="vcpu-row"]', (rs) =>
+    rs.map((r) => ({
+      id: Number(r.querySelector('td')?.textContent ?? '-1'),
+      state: r.getAttribute('data-state') ?? '',
+      rip: r.querySelector('[data-testid="vcpu-rip"]')?.getAttribute('data-rip') ?? '',
+      symbol: r.querySelector('[data-testid="vcpu-symbol"]')?.textContent ?? '',
+      instructions: r.getAttribute('data-instructions') ?? '0',
+    })),
+  );
+  return rows.map((r) => ({ ...r, instructions: BigInt(r.instructions) }));
+}

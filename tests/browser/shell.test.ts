@@ -33,7 +33,7 @@ describe('page shell (fake machine)', () => {
 
   it('boots, echoes input, shows the shutdown reason and boots again', async () => {
     // the fake ignores the kernel's contents; any file that exists will do
-    const { page, log } = await open('?kernel=favicon.svg&cmdline=console%3Dhvc0%20quiet');
+    const { page, log } = await open('?kernel=guests/hello.elf&cmdline=console%3Dhvc0%20quiet');
     await waitForTerminal(page, 'hello from PVH (fake machine), cmdline "console=hvc0 quiet"', 30_000, log);
     expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
     await page.waitForSelector('[data-testid="vcpu-row"]');
@@ -66,14 +66,14 @@ describe('page shell (fake machine)', () => {
   }, 30_000);
 
   it('shows the BootError from Machine.create', async () => {
-    const { page } = await open('?kernel=favicon.svg&cmdline=fail');
+    const { page } = await open('?kernel=guests/hello.elf&cmdline=fail');
     await page.waitForSelector('[data-status="error"]', { timeout: 20_000 });
-    expect((await statusOf(page)).text).toContain('cannot boot (kernel): no PVH note in the kernel');
+    expect((await statusOf(page)).text).toContain('cannot boot (kernel hello.elf): no PVH note in the kernel');
     await page.close();
   }, 30_000);
 
   it('notices a VM stuck inside one slice, and Restart still works', async () => {
-    const { page, log } = await open('?kernel=favicon.svg&cmdline=hang');
+    const { page, log } = await open('?kernel=guests/hello.elf&cmdline=hang');
     await waitForTerminal(page, 'hello from PVH', 20_000, log);
     await page.waitForSelector('[data-stalled]', { timeout: 15_000 });
     expect((await statusOf(page)).text).toMatch(/no response from the VM for \d+ s/);
