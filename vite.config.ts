@@ -29,10 +29,21 @@ const rawGzipPlugin: Plugin = {
   configurePreviewServer: (server) => void server.middlewares.use(rawGzip),
 };
 
+// A production build must bundle production React (the development build is several times slower
+// and turns the vCPU panel's updates into main-thread long tasks). Something on Vite 8's
+// config-loading path leaves NODE_ENV=development behind, so builds say it explicitly, first.
+const productionBuild: Plugin = {
+  name: 'webpvh-production-build',
+  enforce: 'pre',
+  config(_config, { command }) {
+    if (command === 'build') process.env.NODE_ENV = 'production';
+  },
+};
+
 export default defineConfig({
   // Relative base: the built app works from any path (e.g. a static host sub-directory).
   base: './',
-  plugins: [react(), rawGzipPlugin],
+  plugins: [productionBuild, react(), rawGzipPlugin],
   // No SPA fallback: a missing guest image must be a 404, not index.html served with 200.
   appType: 'mpa',
   server: { headers: isolationHeaders },
