@@ -122,7 +122,9 @@ export function SidePanel({ reports, inspecting, linkNotes, share, milestones, l
         )}
         <p className="muted" data-testid="longtasks" data-max-ms={longTasks.maxMs.toFixed(0)} data-measuring={longTasks.measuring ? 'yes' : 'no'}>
           {longTasks.supported
-            ? `page main thread: longest task ${longTasks.maxMs.toFixed(0)} ms during the boot (${longTasks.count} over 50 ms)${longTasks.measuring ? ', measuring…' : ''}`
+            ? `page main thread during the boot: ${
+                longTasks.count === 0 ? 'no task over 50 ms' : `longest task ${longTasks.maxMs.toFixed(0)} ms (${longTasks.count} over 50 ms)`
+              }${longTasks.measuring ? ', measuring…' : ''}`
             : 'page main thread: this browser does not report long tasks'}
         </p>
         {loaded && (

@@ -105,6 +105,12 @@ export async function waitForTerminal(page: Page, needle: string, timeoutMs: num
     if (text.includes(needle)) return text;
     const status = await statusOf(page);
     const stopped = status.kind === 'error' || status.kind === 'shutdown';
+    if (stopped) {
+      // xterm.js parses writes asynchronously: the last output may land after the status changed.
+      await page.waitForTimeout(500);
+      const last = await terminalText(page);
+      if (last.includes(needle)) return last;
+    }
     if (stopped || Date.now() > deadline) {
       throw new Error(
         `terminal never showed ${JSON.stringify(needle)} (${stopped ? 'VM stopped' : 'timed out'})\n` +
