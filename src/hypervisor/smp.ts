@@ -162,7 +162,7 @@ export class VcpuStartup {
       const cr0 = q(10);
       const efer = q(13);
       // Long mode needs paging, protection and LME (Xen refuses other 64-bit starts).
-      if ((cr0 & BigInt(CR0_PG | CR0_PE)) !== BigInt(CR0_PG | CR0_PE) || (efer & BigInt(EFER_LME)) === 0n) return -EINVAL;
+      if ((cr0 & BigInt((CR0_PG | CR0_PE) >>> 0)) !== BigInt((CR0_PG | CR0_PE) >>> 0) || (efer & BigInt(EFER_LME)) === 0n) return -EINVAL;
       this.resetKeeping(v);
       for (let i = 0; i < 8; i++) r.setGpr(i as Gpr, q(i));
       r.rip = q(8);

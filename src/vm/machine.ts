@@ -147,6 +147,8 @@ export class Machine {
   /** vCPU running right now (-1 between runs), and whether it made another vCPU runnable. */
   private current = -1;
   private kickedOther = false;
+  /** Number of vCPUs that are up (kept by the start-up hooks). */
+  private nUp = 1;
 
   private constructor(
     private readonly core: Core,
@@ -200,6 +202,7 @@ export class Machine {
       },
       (bytes) => this.consoleOut(bytes),
     );
+    this.nUp = 1;
     this.smp = new VcpuStartup(
       this.xen.online,
       { reset: (v) => ex.resetVcpu(v), regs: (v) => this.vcpus[v].regs, flushTlb: (v) => ex.flushTlb(v) },
@@ -209,6 +212,7 @@ export class Machine {
           this.xen.unblock(v);
         },
         changed: (v, up) => {
+          this.nUp += up ? 1 : -1;
           this.count(up ? 'vcpu_up' : 'vcpu_down');
           if (up) this.kick(v);
         },
@@ -279,9 +283,7 @@ export class Machine {
   }
 
   private upCount(): number {
-    let n = 0;
-    for (const s of this.vcpus) if (this.xen.online[s.id]) n++;
-    return n;
+    return this.nUp;
   }
 
   /**
@@ -433,12 +435,14 @@ export class Machine {
     const v = slot.regs;
     const ex = this.core.exports;
     const start = v.u64(V_INSN_COUNT);
-    const multi = this.upCount() > 1;
     let executed = 0;
     for (let exits = 0; exits < MAX_EXITS_PER_SLICE && !this.shutdownState && !this.rebootRequested; exits++) {
+      const multi = this.nUp > 1;
       // Stopped by VCPUOP_down or INIT (from itself), or it woke another vCPU: let the others run.
       if (!this.xen.online[slot.id]) return { executed, idle: true };
       if (this.kickedOther && multi) return { executed, idle: false };
+      // Another vCPU came up during this run: from now on the turn is one quantum.
+      if (multi && budget > SMP_QUANTUM) budget = SMP_QUANTUM;
       const left = budget - executed;
       if (left <= 0) break;
       // Each run starts at the machine's time (other vCPUs may have advanced it since).
