@@ -36,7 +36,7 @@ options:
   --initrd FILE     initial ramdisk (module 0)
   --cmdline S       kernel command line (at most 2047 bytes)
   --memory MiB      guest RAM in MiB (default 256)
-  --vcpus N         number of vCPUs (default 1; only vCPU 0 runs for now)
+  --vcpus N         number of vCPUs, 1..64 (default 1); APs start by INIT-SIPI-SIPI like on Xen PVH
   --script FILE     type each line of FILE at the guest's shell prompt; exit 0 after the
                     last line's output is followed by a prompt
   --prompt REGEX    what a prompt looks like, matched against the current output line with
@@ -92,6 +92,7 @@ export function parseArgs(argv: readonly string[]): CliCommand {
         break;
       case '--vcpus':
         o.vcpus = positiveInt(name, value(), 1);
+        if (o.vcpus > 64) throw new UsageError(`--vcpus must be at most 64, got ${o.vcpus}`);
         break;
       case '--script':
         o.script = value();

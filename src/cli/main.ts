@@ -56,7 +56,13 @@ function formatStats(m: Machine, elapsedS: number): string {
   return (
     `webpvh: stats: instructions=${s.instructions} elapsed=${elapsedS.toFixed(3)}s mips=${mips.toFixed(2)}\n` +
     `webpvh: stats: hypercalls: ${calls || '(none)'}\n` +
-    `webpvh: stats: unimplemented-hypercalls=${s.unimplementedHypercalls}${refused ? ' (' + refused + ')' : ''}\n`
+    `webpvh: stats: unimplemented-hypercalls=${s.unimplementedHypercalls}${refused ? ' (' + refused + ')' : ''}\n` +
+    (s.vcpus ?? [])
+      .map(
+        (v) =>
+          `webpvh: stats: vcpu${v.id}: state=${v.state} instructions=${v.instructions} events=${v.events} interrupts=${v.interrupts} ipis=${v.ipis} hypercalls=${v.hypercalls}\n`,
+      )
+      .join('')
   );
 }
 

@@ -77,10 +77,12 @@ describe('how a run ends', () => {
     expect(r.stderr).toMatch(/^webpvh: guest crash: vCPU 0 executed HLT with interrupts disabled at RIP 0x[0-9a-f]+/);
   });
 
-  it('--vcpus 2 warns that only vCPU 0 runs, and still boots', () => {
-    const r = webpvh(['boot', '--kernel', HELLO, '--memory', '16', '--vcpus', '2', '--timeout', '60']);
+  it('--vcpus 2 boots without warnings (the APs wait for a SIPI) and --stats lists each vCPU', () => {
+    const r = webpvh(['boot', '--kernel', HELLO, '--memory', '16', '--vcpus', '2', '--timeout', '60', '--stats']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/warning: SMP not yet supported: 2 vCPUs configured, only vCPU 0 runs/);
+    expect(r.stderr).not.toMatch(/warning/);
+    expect(r.stderr).toMatch(/^webpvh: stats: vcpu0: state=\w+ instructions=[1-9]\d* /m);
+    expect(r.stderr).toMatch(/^webpvh: stats: vcpu1: state=down instructions=0 events=0 interrupts=0 ipis=0 hypercalls=0$/m);
     expect(r.stdout).toContain('hello from PVH');
   });
 });

@@ -30,6 +30,7 @@ describe('parseArgs', () => {
       [['boot', '--kernel'], /--kernel needs a value/],
       [['boot', '--kernel', 'k', '--memory', '0'], /--memory must be at least 1/],
       [['boot', '--kernel', 'k', '--vcpus', '1.5'], /--vcpus expects a whole number/],
+      [['boot', '--kernel', 'k', '--vcpus', '65'], /--vcpus must be at most 64/],
       [['boot', '--kernel', 'k', '--timeout', '-1'], /--timeout expects seconds/],
       [['boot', '--kernel', 'k', '--prompt', '('], /--prompt is not a valid regular expression/],
       [['boot', '--kernel', 'k', '--frobnicate'], /unknown option "--frobnicate"/],
