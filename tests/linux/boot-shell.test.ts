@@ -54,7 +54,7 @@ function answers(stdout: string): Map<string, string> {
   return out;
 }
 
-function bootToShell(kernel: string, expectRelease: RegExp) {
+function bootToShell(kernel: string, expectRelease: RegExp, vcpus = 1) {
   const dir = mkdtempSync(join(tmpdir(), 'webpvh-linux-'));
   const script = join(dir, 'script.txt');
   writeFileSync(script, SCRIPT.join('\n') + '\n');
@@ -63,7 +63,7 @@ function bootToShell(kernel: string, expectRelease: RegExp) {
     process.execPath,
     [
       join(ROOT, 'bin', 'webpvh.mjs'), 'boot', '--kernel', kernel, '--initrd', INITRD,
-      '--cmdline', 'console=hvc0', '--memory', '256', '--script', script, '--timeout', String(BOOT_TIMEOUT_S), '--stats',
+      '--cmdline', 'console=hvc0', '--memory', '256', '--vcpus', String(vcpus), '--script', script, '--timeout', String(BOOT_TIMEOUT_S), '--stats',
     ],
     { cwd: ROOT, encoding: 'utf8', input: '', timeout: (BOOT_TIMEOUT_S + 60) * 1000, maxBuffer: 64 << 20 },
   );
@@ -74,6 +74,10 @@ function bootToShell(kernel: string, expectRelease: RegExp) {
   expect(a.get('uname -r')?.trim(), why).toMatch(expectRelease);
   const cpuinfo = a.get('cat /proc/cpuinfo') ?? '';
   expect(cpuinfo, why).toMatch(/^processor\s*: 0$/m);
+  // Every vCPU is there (SMP: the APs came up through INIT-SIPI-SIPI) and each one ran.
+  expect(cpuinfo.match(/^processor\s*: \d+$/gm)?.length, why).toBe(vcpus);
+  expect(r.stdout, why).toContain(`${vcpus} CPU(s)`);
+  for (let v = 0; v < vcpus; v++) expect(r.stderr, why).toMatch(new RegExp(`^webpvh: stats: vcpu${v}: state=\\w+ instructions=[1-9]`, 'm'));
   expect(cpuinfo, why).toMatch(/^vendor_id\s*: \S+/m);
   expect(cpuinfo, why).toMatch(/^flags\s*:.* fpu .*\blm\b/m);
   expect(a.get('echo $((6*7))')?.trim(), why).toBe('42');
@@ -87,7 +91,7 @@ describe('Linux to a busybox shell in the CLI', () => {
     bootToShell(join(GUESTS, 'vmlinuz-6.12-pvh'), /^6\.12\.\d+$/);
   }, (BOOT_TIMEOUT_S + 120) * 1000);
 
-  it("Debian's stock cloud kernel (scripts/fetch-debian-kernel.sh)", () => {
-    bootToShell(fetchDebianKernel(), /^\d+\.\d+\.\d+-\d+-cloud-amd64$/);
+  it("Debian's stock cloud kernel (scripts/fetch-debian-kernel.sh) on 2 vCPUs", () => {
+    bootToShell(fetchDebianKernel(), /^\d+\.\d+\.\d+-\d+-cloud-amd64$/, 2);
   }, (BOOT_TIMEOUT_S + 120) * 1000);
 });
