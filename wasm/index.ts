@@ -114,6 +114,7 @@ export function run(vcpu: i32, budget: i32): i32 {
   if (takeInterrupt(shadow)) { if (tripleFault) return finish(EXIT_SHUTDOWN, false); }
   if (load<u32>(cpu + V_HALTED) != 0) return finish(EXIT_HLT, false);
   clearAttention();
+  if (shadow) needAttention(); // a shadow carried in from the last run ends after one instruction
   while (executed < limit) {
     // Debug state as the instruction starts: TF traps after it, RF suppresses breakpoints for it.
     let tf = false, rf = false;
@@ -141,7 +142,8 @@ export function run(vcpu: i32, budget: i32): i32 {
     if (rf) setFlags(getFlags() & ~(<u64>RFLAGS_RF)); // RF lasts one completed instruction
     // The STI / MOV SS shadow covers exactly one more instruction: look again after it.
     const movSsShadow = shadowNext;
-    if (shadowNext) { shadow = true; setShadowNext(false); }
+    // A new shadow lasts exactly one instruction: ask to be back here after it to end it.
+    if (shadowNext) { shadow = true; setShadowNext(false); needAttention(); }
     else shadow = false;
     // Trap-class #DB: data breakpoints hit, or single-step (deferred past a MOV SS / POP SS).
     let db = dbTrapBits;

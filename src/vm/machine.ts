@@ -42,7 +42,6 @@ import {
   V_EXIT_WRITE,
   V_HALTED,
   V_INSN_COUNT,
-  V_INT_SHADOW,
   V_IO_DATA,
   V_IO_PENDING,
   V_PENDING_ERROR,
@@ -417,16 +416,6 @@ export class Machine {
     return p;
   }
 
-  /** Is the byte before RIP an STI (0xFB)? Then an interrupt shadow may be real. */
-  private followsSti(slot: VcpuSlot): boolean {
-    const v = slot.regs;
-    const cs = v.seg(SEG_CS);
-    const lin = in64BitMode(v) ? v.rip - 1n : (cs.base + v.rip - 1n) & 0xffffffffn;
-    const pa = this.core.exports.translate(slot.id, lin, 0);
-    if (pa < 0n || pa >= BigInt(this.mem.ramBytes)) return true;
-    return this.mem.ram[Number(pa)] === 0xfb;
-  }
-
   /** Is this exit a SCHEDOP_yield hypercall (read before the handler overwrites RAX)? */
   private isYield(v: VcpuRegs): boolean {
     return v.gpr32(Gpr.RAX) === __HYPERVISOR_sched_op && (in64BitMode(v) ? v.gpr32(Gpr.RDI) : v.gpr32(Gpr.RBX)) === SCHEDOP_yield;
@@ -464,14 +453,6 @@ export class Machine {
       const offer = this.offerInterrupt(slot);
       const canTake = offer !== null && v.has(V_RFLAGS, RFLAGS_IF);
       if (v.u32(V_HALTED) === 1 && !canTake && v.u32(V_PENDING_VALID) === 0) return { executed, idle: true };
-      if (canTake && v.u32(V_INT_SHADOW) === 1 && !this.followsSti(slot)) {
-        // Work-around for the core: V_INT_SHADOW can come back stale from a run (the core refreshes
-        // it only on instructions that need its attention), and a stale shadow blocks the offered
-        // interrupt for the whole next run, and the next... The shadow is only real right after
-        // STI (MOV SS does not occur where Linux enables interrupts).
-        v.setU32(V_INT_SHADOW, 0);
-        this.count('stale_int_shadow');
-      }
       const before = v.u64(V_INSN_COUNT);
       const exit = ex.run(slot.id, left);
       const ran = v.u64(V_INSN_COUNT) - before;
