@@ -98,6 +98,7 @@ export const V_TSC_KHZ = 0x380; // u32 virtual TSC frequency the guest learns th
 export const V_VENDOR_AMD = 0x384; // u32 1 = advertise AuthenticAMD, 0 = GenuineIntel
 export const V_APIC_ID = 0x388; // u32 reported in CPUID.1:EBX[31:24] and leaf 0xB
 export const V_FAULT_COUNT = 0x38c; // u32 nested faults during one delivery (for #DF / triple fault)
+export const V_TLB_LARGE = 0x390; // u32 1 = this vCPU's TLB holds slices of a large page (INVLPG must flush all)
 
 // x87/SSE state lives in the FXSAVE layout (64-bit form) between runs and while running.
 export const V_FXSAVE = 0x400; // 512 bytes, 16-byte aligned

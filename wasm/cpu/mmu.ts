@@ -6,7 +6,7 @@
 // The fast path of every access is one tag compare plus one permission-mask compare.
 import {
   TLB_BASE, TLB_BYTES, TLB_ENTRIES, TLB_ENTRY_SIZE, GUEST_RAM_BASE, V_CR3, V_CR2, V_CR4, CR4_PSE, CR4_PGE,
-  V_IO_PENDING, V_IO_DATA, SEG_SS, V_EXIT_ADDR, V_EXIT_SIZE, V_EXIT_WRITE, V_EXIT_VALUE, EXIT_MMIO,
+  V_IO_PENDING, V_IO_DATA, SEG_SS, V_TLB_LARGE, V_EXIT_ADDR, V_EXIT_SIZE, V_EXIT_WRITE, V_EXIT_VALUE, EXIT_MMIO,
 } from "../layout";
 import { drData, pageWatched, checkWatch } from "./debug";
 import { cpu, vcpuIndex, pagingMode, cpl, nxEnabled, wpEnabled, mode64, addrSeg } from "./state";
@@ -47,7 +47,6 @@ export let tlb: usize = TLB_BASE;
 /** Permission bits an access must find in the entry's flags (derived from CPL, CR0.WP). */
 export let readReq: u32 = 0;
 export let writeReq: u32 = T_WRITE | T_DIRTY;
-let tlbHasLarge: bool = false;
 
 
 export function selectTlb(index: i32): void {
@@ -62,7 +61,7 @@ export function updateAccessMasks(): void {
 
 export function flushTlbAll(): void {
   memory.fill(tlb, 0, TLB_BYTES);
-  tlbHasLarge = false;
+  store<u32>(cpu + V_TLB_LARGE, 0);
 }
 
 /** CR3 load: drop everything but global entries (when CR4.PGE). */
@@ -75,7 +74,7 @@ export function flushTlbNonGlobal(): void {
 }
 
 export function invlpg(lin: u64): void {
-  if (tlbHasLarge) { flushTlbAll(); return; } // a large page may be cached in many slots
+  if (load<u32>(cpu + V_TLB_LARGE) != 0) { flushTlbAll(); return; } // a large page may sit in many slots
   const e = tlb + ((<usize>(lin >> 12) & (TLB_ENTRIES - 1)) * TLB_ENTRY_SIZE);
   store<u64>(e, 0);
 }
@@ -237,7 +236,7 @@ export function tlbFill(lin: u64, access: i32, user: bool): usize {
     store<u32>(e, <u32>physHost(page), 8);
     store<u32>(e, flags, 12);
   }
-  if ((flags & T_LARGE) != 0) tlbHasLarge = true;
+  if ((flags & T_LARGE) != 0) store<u32>(cpu + V_TLB_LARGE, 1);
   // A page with a data breakpoint keeps a tag no lookup matches: every access comes back here.
   const watched = drData && pageWatched(lin & ~(<u64>0xfff));
   store<u64>(e, (lin & ~(<u64>0xfff)) | TAG_VALID | (watched ? TAG_WATCH : 0));
