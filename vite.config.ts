@@ -8,7 +8,7 @@ const isolationHeaders = {
   'Cross-Origin-Embedder-Policy': 'require-corp',
 };
 
-// Guest images such as initramfs-*.cpio.gz must arrive byte for byte: their SHA-256 is checked
+// Guest images such as a gzip initramfs (*.cpio.gz) must arrive byte for byte: their SHA-256 is checked
 // against share links, and a browser silently decompresses anything sent with
 // `Content-Encoding: gzip` (which sirv, behind `vite preview`, sends for every .gz file).
 const rawGzip: Connect.NextHandleFunction = (req, res, next) => {

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Builds webpvh's guest images from Debian packages and writes them to public/guests/:
 #   vmlinuz-6.12-pvh            minimal PVH kernel, a bzImage (gzip payload = stripped ELF vmlinux)
-#   initramfs-busybox.cpio.gz   busybox initramfs (/init in this folder)
+#   initramfs-busybox.cpio.lz4  busybox initramfs (/init in this folder), LZ4 legacy frame (lz4 -l)
 # Not part of the test run: CI uses the committed images. See README.md in this folder.
 #
 # Needs (Debian 12): linux-source-6.12 busybox-static build-essential flex bison bc libelf-dev
-#                    libssl-dev cpio
+#                    libssl-dev cpio lz4
 # Environment: WORK (build folder, default build/guest-images), OUT (default public/guests),
 #              JOBS (make -j, default nproc), SKIP_KERNEL=1 / SKIP_INITRAMFS=1.
 set -euo pipefail
@@ -23,12 +23,12 @@ export KBUILD_BUILD_TIMESTAMP="@$SOURCE_DATE_EPOCH" KBUILD_BUILD_USER=webpvh KBU
 export KBUILD_BUILD_VERSION=1
 
 KERNEL_OUT=$OUT/vmlinuz-6.12-pvh
-INITRAMFS_OUT=$OUT/initramfs-busybox.cpio.gz
+INITRAMFS_OUT=$OUT/initramfs-busybox.cpio.lz4
 
 die() { echo "build.sh: $*" >&2; exit 1; }
 
-for tool in make gcc flex bison bc gzip; do
-  command -v "$tool" >/dev/null || die "missing $tool (apt-get install build-essential flex bison bc)"
+for tool in make gcc flex bison bc gzip lz4; do
+  command -v "$tool" >/dev/null || die "missing $tool (apt-get install build-essential flex bison bc lz4)"
 done
 [ -f "$TARBALL" ] || die "missing $TARBALL (apt-get install linux-source-6.12)"
 dpkg -s busybox-static >/dev/null 2>&1 || die "missing busybox-static (apt-get install busybox-static)"
@@ -75,7 +75,10 @@ if [ "${SKIP_INITRAMFS:-0}" != 1 ]; then
       -e "s|@PASSWD@|$HERE/passwd|" -e "s|@GROUP@|$HERE/group|" \
       "$HERE/initramfs.list" > "$WORK/initramfs.list"
   "$GEN" -t "$SOURCE_DATE_EPOCH" "$WORK/initramfs.list" > "$WORK/initramfs.cpio"
-  gzip -9 -n < "$WORK/initramfs.cpio" > "$INITRAMFS_OUT"
+  # LZ4 in the legacy frame (-l), the one LZ4 format the kernel's RD_LZ4 unpacker reads. Against
+  # gzip -9 it is 1.17 MB instead of 1.03 MB, and the minimal kernel reaches the shell after 38 M
+  # instructions instead of 71 M (bench/boot.ts).
+  lz4 -l -9 -q -f "$WORK/initramfs.cpio" "$INITRAMFS_OUT"
 fi
 
 echo "== outputs"

@@ -38,7 +38,7 @@ export const MAX_VCPUS_UI = 8;
 
 export const LINUX_DEMO: DemoSpec = {
   kernel: { url: 'guests/vmlinuz-6.12-pvh', name: 'vmlinuz-6.12-pvh' },
-  initrd: { url: 'guests/initramfs-busybox.cpio.gz', name: 'initramfs-busybox.cpio.gz' },
+  initrd: { url: 'guests/initramfs-busybox.cpio.lz4', name: 'initramfs-busybox.cpio.lz4' },
   cmdline: 'console=hvc0',
   vcpus: 1,
   memoryMiB: DEFAULT_MEMORY_MIB,

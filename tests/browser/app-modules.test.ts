@@ -57,8 +57,8 @@ describe('symbols and inspection', () => {
     expect(k.role).toBe('kernel');
     expect(k.format).toMatch(/^bzImage \(boot protocol 2\.\d+\), gzip-compressed payload$/);
     expect(k.facts.find(([n]) => n === 'symbols')![1]).toMatch(/stripped/);
-    const i = inspectFile('initrd', new Uint8Array(readFileSync(join(ROOT, 'public/guests/initramfs-busybox.cpio.gz'))));
-    expect(i).toMatchObject({ role: 'initrd', format: 'gzip-compressed cpio archive (initramfs)' });
+    const i = inspectFile('initrd', new Uint8Array(readFileSync(join(ROOT, 'public/guests/initramfs-busybox.cpio.lz4'))));
+    expect(i).toMatchObject({ role: 'initrd', format: 'LZ4 (legacy frame)-compressed cpio archive (initramfs)' });
     const h = inspectFile('hello.elf', new Uint8Array(readFileSync(join(ROOT, 'public/guests/hello.elf'))));
     expect(h.role).toBe('kernel');
     expect(h.facts.find(([n]) => n === 'symbols')![1]).toMatch(/ELF \.symtab/);

@@ -28,7 +28,7 @@ import {
 } from './harness';
 
 const KERNEL = 'public/guests/vmlinuz-6.12-pvh';
-const INITRD = 'public/guests/initramfs-busybox.cpio.gz';
+const INITRD = 'public/guests/initramfs-busybox.cpio.lz4';
 const HELLO = 'public/guests/hello.elf';
 /** Made by scripts/guest-images/build.sh next to the kernel it describes; optional. */
 const SYSTEM_MAP = 'build/guest-images/kbuild/System.map';
@@ -131,7 +131,7 @@ describe('Linux in the browser app', () => {
 
       const files = [
         { name: 'vmlinuz-6.12-pvh', bytes: kernel },
-        { name: 'initramfs-busybox.cpio.gz', bytes: read(INITRD) },
+        { name: 'initramfs-busybox.cpio.lz4', bytes: read(INITRD) },
       ];
       const withMap = existsSync(join(ROOT, SYSTEM_MAP));
       if (withMap) files.push({ name: 'System.map', bytes: read(SYSTEM_MAP) });
@@ -141,7 +141,7 @@ describe('Linux in the browser app', () => {
       expect(report).toContain('bzImage');
       expect(report).toContain('gzip');
       expect(await page.locator('[data-fact="PVH entry"]').innerText()).toBe(entry);
-      expect(report).toMatch(/initrd: gzip-compressed cpio archive/);
+      expect(report).toMatch(/initrd: LZ4 \(legacy frame\)-compressed cpio archive/);
       expect(await page.locator('[data-testid="preset"]').inputValue()).toBe('custom');
       await shot(page, 'drop-report.png');
 
@@ -162,7 +162,7 @@ describe('Linux in the browser app', () => {
       await page.click('[data-testid="copy-link"]');
       const notes = await page.locator('[data-testid="share-note"]').allInnerTexts();
       expect(notes.join('\n')).toMatch(/the kernel "vmlinuz-6.12-pvh" .* too big to ride in the link/);
-      expect(notes.join('\n')).toMatch(/the initrd "initramfs-busybox.cpio.gz" .* too big to ride in the link/);
+      expect(notes.join('\n')).toMatch(/the initrd "initramfs-busybox.cpio.lz4" .* too big to ride in the link/);
       await shot(page, 'drop-booted.png');
 
       // A file that is neither a kernel nor an initrd.
@@ -206,7 +206,7 @@ describe('Linux in the browser app', () => {
     const params = new URLSearchParams({
       kernel: 'guests/vmlinuz-6.12-pvh',
       'kernel-sha256': kSha,
-      initrd: 'guests/initramfs-busybox.cpio.gz',
+      initrd: 'guests/initramfs-busybox.cpio.lz4',
       'initrd-sha256': iSha,
       cmdline: 'console=hvc0 webpvh.demo=yes',
       vcpus: '2',
@@ -264,7 +264,7 @@ describe('Linux in the browser app', () => {
   it('refuses a link whose hash does not match, with a message; the page stays usable', async () => {
     const kSha = sha256(read(KERNEL));
     const bad = (kSha[0] === '0' ? '1' : '0') + kSha.slice(1);
-    const { page, log } = await open(`#kernel=guests/vmlinuz-6.12-pvh&kernel-sha256=${bad}&initrd=guests/initramfs-busybox.cpio.gz&cmdline=console%3Dhvc0`);
+    const { page, log } = await open(`#kernel=guests/vmlinuz-6.12-pvh&kernel-sha256=${bad}&initrd=guests/initramfs-busybox.cpio.lz4&cmdline=console%3Dhvc0`);
     await page.waitForSelector('[data-status="error"]', { timeout: 20_000 });
     const status = await statusOf(page);
     expect(status.text).toContain(`refusing the kernel vmlinuz-6.12-pvh: its SHA-256 does not match the link (expected ${bad}, got ${kSha})`);

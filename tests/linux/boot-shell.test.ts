@@ -2,7 +2,7 @@
 // Kernels: the committed minimal 6.12 PVH bzImage (public/guests/vmlinuz-6.12-pvh, recipe in
 // scripts/guest-images/), and Debian's stock cloud kernel, which the test setup downloads with
 // scripts/fetch-debian-kernel.sh (apt-get download) into build/debian-kernel/ when it is not there.
-// Initramfs: public/guests/initramfs-busybox.cpio.gz.
+// Initramfs: public/guests/initramfs-busybox.cpio.lz4.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const GUESTS = join(ROOT, 'public', 'guests');
-const INITRD = join(GUESTS, 'initramfs-busybox.cpio.gz');
+const INITRD = join(GUESTS, 'initramfs-busybox.cpio.lz4');
 const BOOT_TIMEOUT_S = Number(process.env.WEBPVH_LINUX_TIMEOUT ?? 600);
 
 const SCRIPT = ['uname -r', 'cat /proc/cpuinfo', 'echo $((6*7))', 'ls /', 'poweroff'];

@@ -19,7 +19,7 @@ import { Machine } from '../../src/vm/machine.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const KERNEL = join(ROOT, 'public', 'guests', 'vmlinuz-6.12-pvh');
-const INITRD = join(ROOT, 'public', 'guests', 'initramfs-busybox.cpio.gz');
+const INITRD = join(ROOT, 'public', 'guests', 'initramfs-busybox.cpio.lz4');
 const BANNER = 'webpvh guest: Linux';
 const TIMEOUT_MS = 300_000;
 const MAX_INSTRUCTIONS = 2_000_000_000n;

@@ -15,7 +15,7 @@ import { Machine } from '../../src/vm/machine.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const KERNEL = join(ROOT, 'public', 'guests', 'vmlinuz-6.12-pvh');
-const INITRD = join(ROOT, 'public', 'guests', 'initramfs-busybox.cpio.gz');
+const INITRD = join(ROOT, 'public', 'guests', 'initramfs-busybox.cpio.lz4');
 const MAX_INSTRUCTIONS = 3_000_000_000n;
 
 /** md5 of the initramfs's /bin/busybox: Debian's busybox-static, the file build.sh packs. */
