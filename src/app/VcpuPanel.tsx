@@ -1,5 +1,5 @@
 // One row per vCPU: run state, mode and CPL, RIP (and its kernel function when symbols are known),
-// RSP/CR3, IF, instructions and MIPS.
+// RSP/CR3, IF, instructions and MIPS, and the events, IPIs and hypercalls the Machine counts.
 
 import type { VcpusMessage, VcpuSnapshot } from './messages';
 
@@ -49,6 +49,9 @@ export function VcpuPanel({ data }: { data: VcpusMessage | null }) {
             <th>IF</th>
             <th className="num">instructions</th>
             <th className="num">MIPS</th>
+            <th className="num" title="event-channel upcalls received">events</th>
+            <th className="num" title="inter-processor interrupts received">IPIs</th>
+            <th className="num">hypercalls</th>
           </tr>
         </thead>
         <tbody>
@@ -72,10 +75,13 @@ export function VcpuPanel({ data }: { data: VcpusMessage | null }) {
                 {count(v.instructions)}
               </td>
               <td className="num mono">{mips(v.mips)}</td>
+              <td className="num mono">{v.events ?? '–'}</td>
+              <td className="num mono">{v.ipis ?? '–'}</td>
+              <td className="num mono" data-testid="vcpu-hypercalls">{v.hypercalls ?? '–'}</td>
             </tr>
           )) ?? (
             <tr>
-              <td colSpan={10} className="empty">
+              <td colSpan={13} className="empty">
                 no vCPUs yet
               </td>
             </tr>

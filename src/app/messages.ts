@@ -49,6 +49,10 @@ export interface VcpuSnapshot {
   instructions: bigint;
   /** Millions of instructions per second since the previous snapshot. */
   mips: number;
+  /** Event-channel upcalls and IPIs received, hypercalls issued (when the Machine counts them). */
+  events?: number;
+  ipis?: number;
+  hypercalls?: number;
 }
 
 export interface VcpusMessage {

@@ -128,6 +128,9 @@ function snapshot(m: Machine): void {
       interruptsEnabled: v.interruptsEnabled,
       instructions: v.instructions,
       mips: mipsOf(v.instructions - prev, dt),
+      events: v.events,
+      ipis: v.ipis,
+      hypercalls: v.hypercalls,
     };
   });
   const total = totalInstructions(infos);

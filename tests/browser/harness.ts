@@ -166,6 +166,8 @@ export interface VcpuRow {
   rip: string;
   symbol: string;
   instructions: bigint;
+  /** The panel's hypercall count for the vCPU (NaN when the Machine does not count them). */
+  hypercalls: number;
 }
 
 export async function vcpuRows(page: Page): Promise<VcpuRow[]> {
@@ -176,6 +178,7 @@ export async function vcpuRows(page: Page): Promise<VcpuRow[]> {
       rip: r.querySelector('[data-testid="vcpu-rip"]')?.getAttribute('data-rip') ?? '',
       symbol: r.querySelector('[data-testid="vcpu-symbol"]')?.textContent ?? '',
       instructions: r.getAttribute('data-instructions') ?? '0',
+      hypercalls: Number(r.querySelector('[data-testid="vcpu-hypercalls"]')?.textContent ?? 'NaN'),
     })),
   );
   return rows.map((r) => ({ ...r, instructions: BigInt(r.instructions) }));

@@ -106,6 +106,7 @@ describe('Linux in the browser app', () => {
       expect(rows).toHaveLength(1);
       expect(rows[0].rip).toMatch(/^[0-9a-f]+$/);
       expect(rows[0].instructions).toBeGreaterThan(10_000_000n);
+      expect(rows[0].hypercalls).toBeGreaterThan(0); // Linux made hypercalls on vCPU 0
 
       // Main-thread long tasks from the boot's start to the shell prompt.
       await page.waitForSelector('[data-testid="longtasks"][data-measuring="no"]', { timeout: 5000 });
