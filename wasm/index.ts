@@ -106,13 +106,13 @@ export function run(vcpu: i32, budget: i32): i32 {
     const e = load<u32>(cpu + V_PENDING_ERROR);
     deliver(v, INT_EXCEPTION, e == ERROR_NONE ? NO_ERROR : <i32>e, rip());
     store<u32>(cpu + V_HALTED, 0);
-    if (tripleFault) return finish(EXIT_SHUTDOWN, false);
+    if (tripleFault) return finish(EXIT_SHUTDOWN);
   }
 
   const limit = <u64>budget;
   // Anything to take before the first instruction: an interrupt, or a vCPU still halted.
-  if (takeInterrupt(shadow)) { if (tripleFault) return finish(EXIT_SHUTDOWN, false); }
-  if (load<u32>(cpu + V_HALTED) != 0) return finish(EXIT_HLT, false);
+  if (takeInterrupt(shadow)) { if (tripleFault) return finish(EXIT_SHUTDOWN); }
+  if (load<u32>(cpu + V_HALTED) != 0) return finish(EXIT_HLT);
   clearAttention();
   if (shadow) needAttention(); // a shadow carried in from the last run ends after one instruction
   while (executed < limit) {
@@ -158,7 +158,7 @@ export function run(vcpu: i32, budget: i32): i32 {
     if (takeInterrupt(shadow) && tripleFault) { exit = EXIT_SHUTDOWN; break; }
   }
   store<u32>(cpu + V_INT_SHADOW, shadow ? 1 : 0);
-  return finish(exit, true);
+  return finish(exit);
 }
 
 /** #DB fault before an instruction whose address matches an enabled execute breakpoint. */
@@ -180,7 +180,7 @@ function takeInterrupt(shadow: bool): bool {
   return true;
 }
 
-function finish(exit: i32, unused: bool): i32 {
+function finish(exit: i32): i32 {
   saveFlags();
   saveRip();
   store<u64>(cpu + V_INSN_COUNT, load<u64>(cpu + V_INSN_COUNT) + executed);

@@ -100,6 +100,3 @@ export function cpuid(leaf: u32, sub: u32): bool {
       return true;
   }
 }
-
-/** The virtual TSC frequency (kHz), for the hypervisor's timing leaves. */
-export function tscKhz(): u32 { return load<u32>(cpu + V_TSC_KHZ); }

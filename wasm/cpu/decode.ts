@@ -304,6 +304,3 @@ export function unimplemented(): void {
   requestExit(EXIT_UNIMPLEMENTED);
 }
 
-/** Helper used by handlers: default data segment for [rSI] string sources. */
-@inline export function esSeg(): i32 { return SEG_ES; }
-@inline export function csSeg(): i32 { return SEG_CS; }

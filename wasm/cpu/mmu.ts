@@ -450,9 +450,6 @@ export function fetchEntry(lin: u64): usize {
   return e;
 }
 
-/** Read guest-physical memory (page walks, hypervisor helpers). */
-export function physRead64(pa: u64): u64 { return isRam(pa, 8) ? load<u64>(physHost(pa)) : <u64>-1; }
-
 /** Hypervisor-facing translation: linear → physical at CPL 0 without setting A/D bits or faulting. */
 export function probeTranslate(lin: u64, write: bool): i64 {
   if (pagingMode == 0) return <i64>(lin & 0xffffffff);
@@ -501,5 +498,3 @@ function walkNoSideEffects(lin: u64, write: bool): i64 {
   }
   return -1;
 }
-
-export function currentTlbIndex(): i32 { return vcpuIndex; }
