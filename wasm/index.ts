@@ -1,7 +1,7 @@
 // The CPU core's exported interface: run a vCPU until an exit, reset it, manage its TLB, and
 // translate addresses for the hypervisor. All state lives in the shared memory (see layout.ts).
 import {
-  GUEST_RAM_BASE, V_RIP, V_RFLAGS, V_INSN_COUNT, V_HALTED, V_INT_SHADOW, V_PENDING_VALID, V_PENDING_VECTOR,
+  GUEST_RAM_BASE, MAX_GUEST_RAM, V_RIP, V_RFLAGS, V_INSN_COUNT, V_HALTED, V_INT_SHADOW, V_PENDING_VALID, V_PENDING_VECTOR,
   V_PENDING_KIND, V_PENDING_ERROR, V_EXTINT_VALID, V_EXTINT_VECTOR, V_EXIT_REASON, V_EXIT_RIP, V_CR0, V_CR4,
   V_EFER, V_GDTR_LIMIT, V_IDTR_LIMIT, V_DR, V_PAT, V_APIC_BASE, V_TSC_KHZ, VCPU_SIZE, V_SEG, SEG_SIZE,
   SEG_CS, SEG_LDTR, SEG_TR, EXIT_BUDGET, EXIT_HLT, EXIT_SHUTDOWN, EVENT_NMI, ERROR_NONE, RFLAGS_IF, CR0_ET,
@@ -26,6 +26,15 @@ import { deliver, tripleFault, clearTripleFault, INT_EXTERNAL, INT_EXCEPTION } f
 import { shadowNext, setShadowNext } from "./exec/system";
 import { setRunInstructions } from "./cpu/msr";
 import { setRamSizeInternal } from "./cpu/mmu";
+import { blockAt, blockFn, jitOn } from "./cpu/jit";
+import { noteVcpu, invalidateCodePage } from "./cpu/codepages";
+
+// The JIT tier's interface: compiled blocks import these (see src/jit/).
+export { jitHost, jitCond, jitGetCF, jitShift, jitImul, setJitThreshold } from "./cpu/jit";
+export { cpu, curRip } from "./cpu/state";
+export { tlb, readReq, writeReq } from "./cpu/mmu";
+export { fault, attention } from "./cpu/fault";
+export { lzOp, lzA, lzB, lzRes, lzSize, lzExplicit } from "./cpu/flags";
 
 /** Guest RAM size in bytes; guest physical [0, bytes) is at GUEST_RAM_BASE in memory. */
 export function setRamSize(bytes: u32): void {
@@ -72,9 +81,12 @@ export function translate(vcpu: i32, linear: u64, write: i32): i64 {
   return probeTranslate(linear, write != 0);
 }
 
-/** The host wrote guest memory: drop anything cached from it (no decoded-code cache exists yet). */
+/** The host wrote guest memory: drop compiled code made from it. */
 export function invalidateCode(gpa: u32, len: u32): void {
-  // Nothing to drop until the decoded-instruction cache lands; TLB entries hold no data.
+  if (len == 0) return;
+  let last = <u32>((<u64>gpa + <u64>len - 1) >> 12);
+  if (last >= <u32>(MAX_GUEST_RAM >> 12)) last = <u32>(MAX_GUEST_RAM >> 12) - 1;
+  for (let p = gpa >> 12; p <= last; p++) invalidateCodePage(p);
 }
 
 let executed: u64 = 0;
@@ -82,6 +94,7 @@ let executed: u64 = 0;
 /** Run `vcpu` for at most `budget` instructions; returns an EXIT_* code. */
 export function run(vcpu: i32, budget: i32): i32 {
   selectVcpu(vcpu);
+  noteVcpu(vcpu);
   selectTlb(vcpu);
   updateMode();
   updateAccessMasks();
@@ -119,13 +132,23 @@ export function run(vcpu: i32, budget: i32): i32 {
     // Debug state as the instruction starts: TF traps after it, RF suppresses breakpoints for it.
     let tf = false, rf = false;
     const armed = debugArmed;
+    let interpret = true;
     if (armed) {
       tf = tfOn || tfDeferred;
       rf = rfOn;
       if (drExec && !rf && execBreakpoint()) { if (tripleFault) { exit = EXIT_SHUTDOWN; break; } continue; }
+    } else if (mode64 && jitOn() && !attention) {
+      const n = blockAt(rip(), limit - executed);
+      if (n != 0) {
+        // A compiled block: it returns how many instructions it completed. Fewer than n without
+        // attention means it left the next instruction to the interpreter (MMIO, page crossing).
+        const done = <u32>call_indirect<i32>(blockFn);
+        executed += <u64>done;
+        if (attention) { interpret = false; if (fault) setStartIp(rip()); }
+        else if (done == n) { setRunInstructions(executed); continue; }
+      }
     }
-    step();
-    executed++;
+    if (interpret) { step(); executed++; }
     setRunInstructions(executed);
     if (armed && (tf || rf || dbTrapBits != 0)) needAttention();
     if (!attention) continue;

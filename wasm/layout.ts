@@ -21,6 +21,24 @@ export const TLB_ENTRIES = 1024; // direct-mapped, indexed by virtual page numbe
 export const TLB_ENTRY_SIZE = 16; // u64 tag (vpn<<12 | flags), u64 host address of the page
 export const TLB_BYTES = 0x4000; // TLB_ENTRIES * TLB_ENTRY_SIZE
 export const CORE_STATE_END = 0x00300000; // TLB_BASE + MAX_VCPUS * TLB_BYTES
+// JIT tier (wasm/cpu/jit.ts, src/jit/): a code generation number per guest-physical 4 KiB page
+// (u32: odd = compiled code exists on the page), then the direct-mapped table of compiled blocks.
+export const JIT_GEN_BASE = 0x00300000; // u32 per page of MAX_GUEST_RAM: 3.9 MiB
+export const JIT_BLOCKS_BASE = 0x00700000;
+export const JIT_BLOCK_ENTRIES = 32768;
+export const JIT_BLOCK_SIZE = 32;
+// Block entry fields: the key is (host address of the first byte, linear RIP).
+export const JB_HOST = 0; // u32 memory offset of the block's first instruction byte
+export const JB_GEN = 4; // u32 page generation the entry was made under
+export const JB_RIP = 8; // u64 linear RIP of the block
+export const JB_FN = 16; // u32 function table slot (0 = none); kept across re-keying for reuse
+export const JB_HITS = 20; // u32 executions counted while not compiled
+export const JB_COUNT = 24; // u32 instructions in the compiled block
+export const JB_STATE = 28; // u32 JBS_*
+export const JBS_COUNTING = 0;
+export const JBS_COMPILED = 1;
+export const JBS_REFUSED = 2; // the JIT cannot start a block here (until the page changes)
+export const JIT_END = 0x00800000; // JIT_BLOCKS_BASE + JIT_BLOCK_ENTRIES * JIT_BLOCK_SIZE
 export const GUEST_RAM_BASE = 0x02000000; // 32 MiB: the core's own memory stays below this
 export const MAX_GUEST_RAM = 0xf0000000 - 0x02000000; // what a 32-bit wasm memory leaves us (~3.7 GiB)
 

@@ -21,6 +21,7 @@ import {
   VCPU_SIZE,
   WASM_PAGE,
 } from '../../wasm/layout.ts';
+import { Jit, DEFAULT_JIT_THRESHOLD } from '../jit/jit.ts';
 
 /** General register numbers in encoding order (the order of the V_GPR array). */
 export const Gpr = {
@@ -59,6 +60,13 @@ export interface CoreExports {
   flushTlb(vcpu: number): void;
   translate(vcpu: number, linear: bigint, write: number): bigint;
   invalidateCode(gpa: number, len: number): void;
+  /** Executions before the JIT compiles a block; 0 turns it off. Absent in cores without a JIT. */
+  setJitThreshold?(n: number): void;
+}
+
+export interface CoreOptions {
+  /** Executions before a block is compiled to wasm; 0 runs the interpreter only. */
+  jitThreshold?: number;
 }
 
 const REQUIRED_EXPORTS: ReadonlyArray<keyof CoreExports> = [
@@ -150,13 +158,15 @@ export class Core {
     readonly memory: WebAssembly.Memory,
     readonly exports: CoreExports,
     readonly ramBytes: number,
+    /** The JIT tier, when enabled (its statistics are in jit.stats). */
+    readonly jit: Jit | null = null,
   ) {}
 
   /**
    * Instantiates the core with a shared memory big enough for `ramBytes` of guest RAM.
    * `ramBytes` must be a multiple of 64 KiB.
    */
-  static async create(wasm: BufferSource | WebAssembly.Module, ramBytes: number): Promise<Core> {
+  static async create(wasm: BufferSource | WebAssembly.Module, ramBytes: number, opts: CoreOptions = {}): Promise<Core> {
     if (ramBytes <= 0 || ramBytes % WASM_PAGE !== 0 || ramBytes > MAX_GUEST_RAM) {
       throw new RangeError(`guest RAM of ${ramBytes} bytes is not a positive multiple of 64 KiB up to ${MAX_GUEST_RAM}`);
     }
@@ -169,6 +179,8 @@ export class Core {
         throw new Error(`core aborted: ${readAsString(memory, msg)} at ${readAsString(memory, file)}:${line}:${col}`);
       },
     };
+    const jit = new Jit(memory);
+    env.jitCompile = (host: number, rip: bigint, entry: number) => jit.compile(host, rip, entry);
     const imports: WebAssembly.Imports = { env };
     // Any other function import gets a stub that names itself, so a new core import fails loudly.
     for (const imp of WebAssembly.Module.imports(module)) {
@@ -186,7 +198,10 @@ export class Core {
       if (typeof ex[name] !== 'function') throw new Error(`core.wasm does not export ${name}()`);
     }
     ex.setRamSize(ramBytes);
-    return new Core(memory, ex, ramBytes);
+    const threshold = opts.jitThreshold ?? DEFAULT_JIT_THRESHOLD;
+    const linked = threshold > 0 && jit.attach(instance.exports as Record<string, unknown>);
+    if (linked) ex.setJitThreshold?.(threshold);
+    return new Core(memory, ex, ramBytes, linked ? jit : null);
   }
 
   /**

@@ -371,7 +371,7 @@ export class X87Core {
     const pages = (L.GUEST_RAM_BASE + RAM) / L.WASM_PAGE;
     this.mem = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
     const inst = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(wasmPath)), {
-      env: { memory: this.mem, abort: () => { throw new Error('core abort'); }, seed: () => 0, trace: () => {} },
+      env: { memory: this.mem, abort: () => { throw new Error('core abort'); }, jitCompile: () => 0, seed: () => 0, trace: () => {} },
     });
     this.exp = inst.exports;
     this.u8 = new Uint8Array(this.mem.buffer);

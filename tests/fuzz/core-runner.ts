@@ -2,6 +2,7 @@
 // real 64-bit user-mode environment (4-level paging, GDT, TSS, IDT) that mirrors the native
 // harness's address space: code page at 0x70000000 (user, read+exec), data at 0x60000000 (user,
 // read/write, NX), selectors as Linux sets them for a 64-bit process (CS 0x33, SS 0x2B, DS=ES 0).
+import { Jit } from '../../src/jit/jit.ts';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as L from '../../wasm/layout.ts';
@@ -58,21 +59,28 @@ export class CoreRunner {
   /** the SIMD state block (see harness.c) as loaded for the current case */
   readonly simdInitial = new Uint8Array(SIMD_SIZE);
 
-  constructor(wasmPath = resolve(import.meta.dirname ?? '.', '../../build/core.wasm')) {
+  /** The JIT tier when the runner was asked to compile every case (jitThreshold > 0). */
+  readonly jit: Jit | null;
+
+  constructor(wasmPath = resolve(import.meta.dirname ?? '.', '../../build/core.wasm'), jitThreshold = 0) {
     const pages = (L.GUEST_RAM_BASE + RAM_SIZE) / L.WASM_PAGE;
     this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
     const mod = new WebAssembly.Module(readFileSync(wasmPath));
+    const jit = new Jit(this.memory);
     const inst = new WebAssembly.Instance(mod, {
       env: {
         memory: this.memory,
         abort: (msg: number, file: number, line: number, col: number) => {
           throw new Error(`core abort at ${this.str(file)}:${line}:${col}: ${this.str(msg)}`);
         },
+        jitCompile: (host: number, rip: bigint, entry: number) => jit.compile(host, rip, entry),
         seed: () => 0,
         trace: () => {},
       },
     });
     this.exp = inst.exports as any;
+    this.jit = jitThreshold > 0 && jit.attach(inst.exports as Record<string, unknown>) ? jit : null;
+    if (this.jit) this.exp.setJitThreshold(jitThreshold);
     for (const k of ['setRamSize', 'resetVcpu', 'run', 'flushTlb', 'invalidateCode']) {
       if (typeof (this.exp as any)[k] !== 'function') throw new Error(`core.wasm does not export ${k}`);
     }

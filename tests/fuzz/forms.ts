@@ -1232,6 +1232,9 @@ F('INT n / INT3', (c) => {
   c.immv(1, BigInt(n));
 });
 
+/** FORMS[0, INTEGER_FORMS) are the general-purpose forms; the SIMD ones follow. */
+export const INTEGER_FORMS = FORMS.length;
+
 // SIMD forms live in forms-sse.ts (registered here so FORMS is complete when this module is loaded).
 import { registerSseForms } from './forms-sse.ts';
 registerSseForms();

@@ -1,7 +1,7 @@
 // Case generation: turns (seed, count, filter) into the binary case file both the native harness
 // and the core runner consume, plus the per-case metadata the comparison needs.
 import { Rng } from './prng.ts';
-import { Ctx, FORMS, DATA_SIZE, type Form } from './forms.ts';
+import { Ctx, FORMS, INTEGER_FORMS, DATA_SIZE, type Form } from './forms.ts';
 
 export const POOL_SIZE = 1 << 20;
 export const REC_IN = 384;
@@ -38,6 +38,7 @@ export function caseSeed(seed: number, i: number): number {
 
 export function selectForms(filter?: string): Form[] {
   if (!filter) return FORMS;
+  if (filter === ':integer') return FORMS.slice(0, INTEGER_FORMS); // the general-purpose forms only
   const f = filter.toLowerCase();
   return FORMS.filter((x) => x.name.toLowerCase().includes(f));
 }

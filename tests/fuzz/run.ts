@@ -1,4 +1,5 @@
 // The differential run: generate cases, run them on the host CPU and on the core, compare, report.
+import type { JitStats } from '../../src/jit/jit.ts';
 import { CoreRunner, hex, type CoreOutcome } from './core-runner.ts';
 import { FORMS, INSN_VA, REG64, DATA_SIZE, CF, PF, AF, ZF, SF, DF, OF } from './forms.ts';
 import { generate, HEADER, POOL_SIZE, REC_IN, type CaseSet } from './gen.ts';
@@ -30,6 +31,8 @@ export interface FuzzReport {
   genMs: number;
   nativeMs: number;
   coreMs: number;
+  /** JIT statistics when o.jit was set. */
+  jit?: JitStats;
 }
 
 export interface FuzzOptions {
@@ -38,6 +41,8 @@ export interface FuzzOptions {
   filter?: string;
   first?: number;
   examplesPerForm?: number;
+  /** Compile every case with the JIT tier (threshold 1) instead of interpreting it. */
+  jit?: boolean;
   verbose?: boolean;
   log?: (s: string) => void;
 }
@@ -49,7 +54,7 @@ export function fuzz(o: FuzzOptions): FuzzReport {
   const t1 = Date.now();
   const native = runNative(set);
   const t2 = Date.now();
-  const core = new CoreRunner(process.env.FUZZ_CORE_WASM || undefined);
+  const core = new CoreRunner(process.env.FUZZ_CORE_WASM || undefined, o.jit ? 1 : 0);
   const stats = new Map<number, FormStats>();
   const maxEx = o.examplesPerForm ?? 3;
   let failed = 0, unimpl = 0, errors = 0, passed = 0;
@@ -95,7 +100,7 @@ export function fuzz(o: FuzzOptions): FuzzReport {
   }
   const t3 = Date.now();
   const forms = [...stats.values()].sort((a, b) => a.name.localeCompare(b.name));
-  return { seed: o.seed, count: set.count, forms, failed, unimplemented: unimpl, errors, passed, genMs: t1 - t0, nativeMs: t2 - t1, coreMs: t3 - t2 };
+  return { seed: o.seed, count: set.count, forms, failed, unimplemented: unimpl, errors, passed, genMs: t1 - t0, nativeMs: t2 - t1, coreMs: t3 - t2, jit: core.jit ? { ...core.jit.stats } : undefined };
 }
 
 function h64(v: bigint) {
@@ -241,6 +246,7 @@ export function formatReport(r: FuzzReport, opts: { all?: boolean } = {}): strin
   const total = r.genMs + r.nativeMs + r.coreMs;
   out.push('');
   out.push(`seed ${r.seed}: ${r.count} cases, ${r.passed} passed, ${r.failed} failed, ${r.unimplemented} unimplemented, ${r.errors} errors (${r.forms.length} forms)`);
+  if (r.jit) out.push(`jit: ${r.jit.blocks} blocks compiled (${r.jit.instructions} instructions), ${r.jit.refused} refused, ${r.jit.errors} errors${r.jit.lastError ? ` (last: ${r.jit.lastError})` : ''}, ${Math.round(r.jit.compileMs)} ms compiling`);
   out.push(`time: generate ${r.genMs} ms, native ${r.nativeMs} ms, core+compare ${r.coreMs} ms; ${Math.round((r.count / total) * 1000)} cases/s overall, core ${Math.round((r.count / Math.max(1, r.coreMs)) * 1000)} cases/s`);
   return out.join('\n');
 }

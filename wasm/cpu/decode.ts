@@ -16,8 +16,8 @@ export let startIp: u64 = 0;
 let fptr: usize = 0;
 let fend: usize = 0;
 let fIpBase: u64 = 0; // nextIp() = fIpBase + fptr
-let fetchPage: u64 = <u64>-1; // linear page cached for fetch
-let fetchHost: usize = 0;
+export let fetchPage: u64 = <u64>-1; // linear page cached for fetch
+export let fetchHost: usize = 0;
 /** CS base for fetch (0 in 64-bit mode). */
 export let csBase: u64 = 0;
 

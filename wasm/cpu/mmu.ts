@@ -9,6 +9,7 @@ import {
   V_IO_PENDING, V_IO_DATA, SEG_SS, V_TLB_LARGE, V_EXIT_ADDR, V_EXIT_SIZE, V_EXIT_WRITE, V_EXIT_VALUE, EXIT_MMIO,
 } from "../layout";
 import { drData, pageWatched, checkWatch } from "./debug";
+import { pageHasCode, invalidateCodePage } from "./codepages";
 import { cpu, vcpuIndex, pagingMode, cpl, nxEnabled, wpEnabled, mode64, addrSeg } from "./state";
 import { raise, fault, requestExit, exitAfter, exitAfterInstruction, EXC_PF, EXC_GP, EXC_SS, PF_P, PF_W, PF_U, PF_RSVD, PF_I } from "./fault";
 
@@ -16,8 +17,8 @@ export const ACC_READ: i32 = 0;
 export const ACC_WRITE: i32 = 1;
 export const ACC_FETCH: i32 = 2;
 
-const TAG_VALID: u64 = 1;
-const TAG_WATCH: u64 = 2;
+export const TAG_VALID: u64 = 1;
+export const TAG_WATCH: u64 = 2;
 export const T_USER: u32 = 1;
 export const T_WRITE: u32 = 2;
 export const T_DIRTY: u32 = 4;
@@ -233,6 +234,9 @@ export function tlbFill(lin: u64, access: i32, user: bool): usize {
     store<u32>(e, <u32>(page >> 12), 8); // MMIO: remember the physical frame number
     store<u32>(e, flags, 12);
   } else {
+    // Compiled code on the page: a write drops it first; other fills leave writes a slow path.
+    const pg = <u32>(page >> 12);
+    if (pageHasCode(pg)) { if (access == ACC_WRITE) invalidateCodePage(pg); else flags &= ~T_DIRTY; }
     store<u32>(e, <u32>physHost(page), 8);
     store<u32>(e, flags, 12);
   }
@@ -244,7 +248,7 @@ export function tlbFill(lin: u64, access: i32, user: bool): usize {
 }
 
 /** Look up a linear page for `access` with permission mask `req`; 0 after a fault. */
-@inline function entryFor(lin: u64, access: i32, req: u32): usize {
+@inline export function entryFor(lin: u64, access: i32, req: u32): usize {
   const e = tlb + ((<usize>(lin >> 12) & (TLB_ENTRIES - 1)) * TLB_ENTRY_SIZE);
   if (load<u64>(e) == ((lin & ~(<u64>0xfff)) | TAG_VALID) && (load<u32>(e, 12) & req) == req) return e;
   const f = tlbFill(lin, access, cpl == 3);

@@ -92,7 +92,7 @@ export function writeReg(r: i32, size: i32, v: u64): void {
 }
 
 // RIP lives in a wasm global while run() executes (loadRip/saveRip move it to and from the block).
-let curRip: u64 = 0;
+export let curRip: u64 = 0;
 @inline export function rip(): u64 { return curRip; }
 @inline export function setRip(v: u64): void { curRip = v; }
 export function loadRip(): void { curRip = load<u64>(cpu + V_RIP); }

@@ -10,12 +10,18 @@ import { probeWrite } from "../cpu/mmu";
 /** Group 2: op = ModRM.reg; count already fetched (imm8, 1 or CL). */
 export function shiftE(size: i32, op: i32, rawCount: u32): void {
   if (lock) { raiseUD(); return; }
-  const bits = size << 3;
   const count = <i32>(rawCount & (size == 8 ? 0x3f : 0x1f));
   if (isMem) probeWrite(eaLinear(), size);
   const a = readE(size);
   if (fault) return;
   if (count == 0) { if (size == 4 && !isMem) writeE(4, a); return; }
+  // The destination is known writable (probed), so setting the flags first cannot outlive a fault.
+  writeE(size, shiftValue(size, op, a, count));
+}
+
+/** Shift or rotate `a` by a nonzero masked `count`; sets the flags, returns the result. */
+export function shiftValue(size: i32, op: i32, a: u64, count: i32): u64 {
+  const bits = size << 3;
   const m = sizeMask(size);
   const sb = signBit(size);
   let r: u64 = 0;
@@ -27,18 +33,16 @@ export function shiftE(size: i32, op: i32, rawCount: u32): void {
       r = c == 0 ? a : ((a << c) | (a >> (<u64>bits - c))) & m;
       cf = (r & 1) != 0;
       ovf = ((r & sb) != 0) != cf;
-      writeE(size, r);
       setStatusFlags((cf ? RFLAGS_CF : 0) | (ovf ? RFLAGS_OF : 0), RFLAGS_CF | RFLAGS_OF);
-      return;
+      return r;
     }
     case 1: { // ROR
       const c = <u64>(count % bits);
       r = c == 0 ? a : ((a >> c) | (a << (<u64>bits - c))) & m;
       cf = (r & sb) != 0;
       ovf = cf != ((r & (sb >> 1)) != 0);
-      writeE(size, r);
       setStatusFlags((cf ? RFLAGS_CF : 0) | (ovf ? RFLAGS_OF : 0), RFLAGS_CF | RFLAGS_OF);
-      return;
+      return r;
     }
     case 2: case 3: { // RCL, RCR: rotate through CF, modulo bits+1
       const c = count % (bits + 1);
@@ -60,9 +64,8 @@ export function shiftE(size: i32, op: i32, rawCount: u32): void {
           carry = out;
         }
       }
-      writeE(size, r);
       setStatusFlags((carry != 0 ? RFLAGS_CF : 0) | (ovf ? RFLAGS_OF : 0), RFLAGS_CF | RFLAGS_OF);
-      return;
+      return r;
     }
     case 4: case 6: { // SHL/SAL
       const c = <u64>count;
@@ -88,8 +91,8 @@ export function shiftE(size: i32, op: i32, rawCount: u32): void {
       break;
     }
   }
-  writeE(size, r);
   setResultFlags(r, size, cf, ovf, false);
+  return r;
 }
 
 /** C0/C1 (imm8), D0/D1 (1), D2/D3 (CL). */
