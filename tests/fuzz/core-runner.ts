@@ -45,6 +45,7 @@ export class CoreRunner {
     run(v: number, budget: number): number;
     flushTlb(v: number): void;
     invalidateCode(gpa: bigint | number, len: number): void;
+    setJitThreshold(n: number): void;
   };
   private u8: Uint8Array;
   private u32: Uint32Array;
