@@ -26,11 +26,11 @@ import { deliver, tripleFault, clearTripleFault, INT_EXTERNAL, INT_EXCEPTION } f
 import { shadowNext, setShadowNext } from "./exec/system";
 import { setRunInstructions } from "./cpu/msr";
 import { setRamSizeInternal } from "./cpu/mmu";
-import { blockAt, blockFn, jitOn } from "./cpu/jit";
+import { blockAt, blockFn, jitOn, addJitExecuted } from "./cpu/jit";
 import { noteVcpu, invalidateCodePage } from "./cpu/codepages";
 
 // The JIT tier's interface: compiled blocks import these (see src/jit/).
-export { jitHost, jitCond, jitGetCF, jitShift, jitImul, setJitThreshold } from "./cpu/jit";
+export { jitHost, jitCond, jitGetCF, jitShift, jitImul, setJitThreshold, jitExecuted } from "./cpu/jit";
 export { cpu, curRip } from "./cpu/state";
 export { tlb, readReq, writeReq } from "./cpu/mmu";
 export { fault, attention } from "./cpu/fault";
@@ -144,6 +144,7 @@ export function run(vcpu: i32, budget: i32): i32 {
         // attention means it left the next instruction to the interpreter (MMIO, page crossing).
         const done = <u32>call_indirect<i32>(blockFn);
         executed += <u64>done;
+        addJitExecuted(done);
         if (attention) { interpret = false; if (fault) setStartIp(rip()); }
         else if (done == n) { setRunInstructions(executed); continue; }
       }

@@ -38,7 +38,12 @@ export const JB_STATE = 28; // u32 JBS_*
 export const JBS_COUNTING = 0;
 export const JBS_COMPILED = 1;
 export const JBS_REFUSED = 2; // the JIT cannot start a block here (until the page changes)
-export const JIT_END = 0x00800000; // JIT_BLOCKS_BASE + JIT_BLOCK_ENTRIES * JIT_BLOCK_SIZE
+export const JBS_QUEUED = 3; // hot, waiting in the compile queue
+// Hot blocks wait here and are compiled together (one wasm module per batch is far cheaper than
+// one per block): u32 count, then u32 block-entry addresses.
+export const JIT_QUEUE_BASE = 0x00800000;
+export const JIT_QUEUE_MAX = 128;
+export const JIT_END = 0x00800204; // JIT_QUEUE_BASE + 4 + JIT_QUEUE_MAX * 4
 export const GUEST_RAM_BASE = 0x02000000; // 32 MiB: the core's own memory stays below this
 export const MAX_GUEST_RAM = 0xf0000000 - 0x02000000; // what a 32-bit wasm memory leaves us (~3.7 GiB)
 

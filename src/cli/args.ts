@@ -22,6 +22,8 @@ export interface BootOptions {
   deterministic: boolean;
   /** I/O port of an emulated QEMU isa-debug-exit device (test kernels). */
   debugExit?: number;
+  /** Executions before the JIT compiles a block; 0 = interpreter only; undefined = the default. */
+  jitThreshold?: number;
 }
 
 export type CliCommand = BootOptions | { command: 'help' };
@@ -49,6 +51,8 @@ options:
   --debug-exit PORT emulate QEMU's isa-debug-exit device at I/O port PORT (decimal or 0x hex,
                     4 ports wide): a guest write of V stops the VM with exit status
                     ((V << 1) | 1) & 0xff, as QEMU does (for test kernels)
+  --jit-threshold N executions of a basic block before it is compiled to WebAssembly
+                    (default 200); 0 runs the interpreter only
   -h, --help        this text
 
 ${EXIT_CODES_HELP}
@@ -123,6 +127,9 @@ export function parseArgs(argv: readonly string[]): CliCommand {
       case '--stats':
         if (inline !== undefined) throw new UsageError('--stats takes no value');
         o.stats = true;
+        break;
+      case '--jit-threshold':
+        o.jitThreshold = positiveInt(name, value(), 0);
         break;
       case '--deterministic':
         if (inline !== undefined) throw new UsageError('--deterministic takes no value');

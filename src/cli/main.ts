@@ -62,7 +62,10 @@ function formatStats(m: Machine, elapsedS: number): string {
         (v) =>
           `webpvh: stats: vcpu${v.id}: state=${v.state} instructions=${v.instructions} events=${v.events} interrupts=${v.interrupts} ipis=${v.ipis} hypercalls=${v.hypercalls}\n`,
       )
-      .join('')
+      .join('') +
+    (s.jit
+      ? `webpvh: stats: jit: blocks=${s.jit.blocks} instructions=${s.jit.instructions} refused=${s.jit.refused} errors=${s.jit.errors} executed=${s.jit.executed} compile=${(s.jit.compileMs / 1000).toFixed(3)}s\n`
+      : 'webpvh: stats: jit: off\n')
   );
 }
 
@@ -129,7 +132,7 @@ async function boot(opts: BootOptions): Promise<void> {
   try {
     machine = await Machine.create(
       wasm,
-      { kernel, initrd, cmdline: opts.cmdline, memoryMiB: opts.memoryMiB, vcpus: opts.vcpus, debugExitPort: opts.debugExit, onReboot: 'stop', deterministic: opts.deterministic },
+      { kernel, initrd, cmdline: opts.cmdline, memoryMiB: opts.memoryMiB, vcpus: opts.vcpus, debugExitPort: opts.debugExit, onReboot: 'stop', deterministic: opts.deterministic, jitThreshold: opts.jitThreshold },
       { console },
     );
   } catch (e) {

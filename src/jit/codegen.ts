@@ -39,11 +39,13 @@ export class Unsupported extends Error {}
 
 type FlagState = { kind: 'mem' } | { kind: 'static'; op: number; size: number } | { kind: 'dynamic' };
 
+const MASKS = [0n, 0xffn, 0xffffn, 0n, 0xffffffffn, 0n, 0n, 0n, -1n];
+const SIGN_BITS = [0n, 0x80n, 0x8000n, 0n, 0x80000000n, 0n, 0n, 0n, -0x8000000000000000n];
 function mask(size: number): bigint {
-  return size === 8 ? -1n : (1n << BigInt(size * 8)) - 1n;
+  return MASKS[size];
 }
 function signBit(size: number): bigint {
-  return 1n << BigInt(size * 8 - 1);
+  return SIGN_BITS[size];
 }
 
 export interface CompiledBlock { code: Uint8Array; locals: ValType[]; count: number }

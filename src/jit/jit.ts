@@ -2,10 +2,10 @@
 // we decode it, generate a wasm function, instantiate it against the core's memory, globals and
 // helpers, and put it in the core's function table for run() to call. Everything a block needs
 // comes from the core instance; the JIT holds no guest state of its own.
-import { buildModule, I32, I64, type Import } from './wasm-builder.ts';
+import { buildModule, I32, I64, type FuncBody, type FuncType, type Import } from './wasm-builder.ts';
 import { compileBlock } from './codegen.ts';
 import { decodeInsn, type Insn } from './x86-decode.ts';
-import { JB_FN, PAGE_SIZE } from '../../wasm/layout.ts';
+import { JB_COUNT, JB_FN, JB_HOST, JB_RIP, JB_STATE, JBS_QUEUED, PAGE_SIZE } from '../../wasm/layout.ts';
 
 /** Longest block, in instructions. */
 const MAX_BLOCK = 64;
@@ -21,8 +21,11 @@ export interface JitStats {
   /** Blocks whose generated module failed to compile or link: always a JIT bug. */
   errors: number;
   lastError: string;
-  /** Time spent compiling, ms. */
+  /** Time spent compiling, ms: all of it, and the part inside WebAssembly.Module/Instance. */
   compileMs: number;
+  wasmMs: number;
+  /** Instructions executed inside compiled blocks. */
+  executed: number;
 }
 
 /** Exports of the core a block links against. */
@@ -44,7 +47,12 @@ const GLOBAL_IMPORTS: Array<[string, typeof I32 | typeof I64]> = [
 ];
 
 export class Jit {
-  readonly stats: JitStats = { blocks: 0, instructions: 0, refused: 0, errors: 0, lastError: '', compileMs: 0 };
+  private readonly stats_: JitStats = { blocks: 0, instructions: 0, refused: 0, errors: 0, lastError: '', compileMs: 0, wasmMs: 0, executed: 0 };
+  private executedGlobal: WebAssembly.Global | null = null;
+  get stats(): JitStats {
+    if (this.executedGlobal) this.stats_.executed = Number(this.executedGlobal.value);
+    return this.stats_;
+  }
   private table: WebAssembly.Table | null = null;
   private linkImports: WebAssembly.Imports | null = null;
   private readonly importDecls: Import[];
@@ -75,6 +83,7 @@ export class Jit {
       core[name] = ex[name] as WebAssembly.Global;
     }
     this.table = ex.table;
+    if (ex.jitExecuted instanceof WebAssembly.Global) this.executedGlobal = ex.jitExecuted;
     this.linkImports = { core };
     return true;
   }
@@ -97,34 +106,71 @@ export class Jit {
     return out;
   }
 
-  /** The core's jitCompile import: compile into block entry `entry`; returns the block's length or 0. */
-  compile(host: number, rip: bigint, entry: number): number {
-    if (!this.table || !this.linkImports) return 0;
+  /**
+   * The core's jitCompile import: compile the queued block entries at `queue` (u32 count, then
+   * entry addresses) into one module, writing each entry's JB_FN slot and JB_COUNT (0 = refused).
+   */
+  compile(queue: number): void {
+    if (!this.table || !this.linkImports) return;
     const t0 = performance.now();
-    try {
-      const insns = this.decodeBlock(host, rip);
-      const block = insns.length ? compileBlock(insns) : null;
-      if (!block) { this.stats.refused++; return 0; }
-      const bytes = buildModule(this.importDecls, [{ type: { params: [], results: [I32] }, locals: block.locals, code: block.code, exportName: 'b' }]);
-      const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), this.linkImports);
-      let slot = this.dv.getUint32(entry + JB_FN, true);
-      if (slot === 0) {
-        slot = this.table.grow(1);
-        this.dv.setUint32(entry + JB_FN, slot, true);
+    const n = this.dv.getUint32(queue, true);
+    const entries: number[] = [];
+    const bodies: Array<FuncBody & { count: number }> = [];
+    const seen = new Set<number>();
+    for (let i = 0; i < n; i++) {
+      const e = this.dv.getUint32(queue + 4 + 4 * i, true);
+      if (seen.has(e) || this.dv.getUint32(e + JB_STATE, true) !== JBS_QUEUED) continue;
+      seen.add(e);
+      this.dv.setUint32(e + JB_COUNT, 0, true);
+      try {
+        const insns = this.decodeBlock(this.dv.getUint32(e + JB_HOST, true), this.dv.getBigUint64(e + JB_RIP, true));
+        const block = insns.length ? compileBlock(insns) : null;
+        if (!block) { this.stats_.refused++; continue; }
+        entries.push(e);
+        bodies.push({ type: BLOCK_TYPE, locals: block.locals, code: block.code, exportName: `b${bodies.length}`, count: block.count });
+      } catch (err) {
+        this.fail(err, this.dv.getBigUint64(e + JB_RIP, true));
       }
-      this.table.set(slot, instance.exports.b as WebAssembly.ExportValue);
-      this.stats.blocks++;
-      this.stats.instructions += block.count;
-      return block.count;
-    } catch (e) {
-      this.stats.errors++;
-      this.stats.lastError = `block at ${rip.toString(16)}: ${(e as Error).message}`;
-      return 0;
-    } finally {
-      this.stats.compileMs += performance.now() - t0;
     }
+    if (bodies.length) this.install(entries, bodies);
+    this.stats_.compileMs += performance.now() - t0;
+  }
+
+  private install(entries: number[], bodies: Array<FuncBody & { count: number }>): void {
+    const table = this.table!;
+    let exports: WebAssembly.Exports;
+    try {
+      const bytes = buildModule(this.importDecls, bodies);
+      const t0 = performance.now();
+      exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), this.linkImports!).exports;
+      this.stats_.wasmMs += performance.now() - t0;
+    } catch (err) {
+      // A JIT bug: find the offending blocks one by one so the others still run compiled.
+      if (bodies.length > 1) { bodies.forEach((b, i) => this.install([entries[i]], [{ ...b, exportName: 'b0' }])); return; }
+      this.fail(err, this.dv.getBigUint64(entries[0] + JB_RIP, true));
+      return;
+    }
+    bodies.forEach((b, i) => {
+      const e = entries[i];
+      let slot = this.dv.getUint32(e + JB_FN, true);
+      if (slot === 0) {
+        slot = table.grow(1);
+        this.dv.setUint32(e + JB_FN, slot, true);
+      }
+      table.set(slot, exports[b.exportName] as WebAssembly.ExportValue);
+      this.dv.setUint32(e + JB_COUNT, b.count, true);
+      this.stats_.blocks++;
+      this.stats_.instructions += b.count;
+    });
+  }
+
+  private fail(err: unknown, rip: bigint): void {
+    this.stats_.errors++;
+    this.stats_.lastError = `block at ${rip.toString(16)}: ${(err as Error).message}`;
   }
 }
+
+const BLOCK_TYPE: FuncType = { params: [], results: [I32] };
 
 function isBranch(i: Insn): boolean {
   const op = i.op;

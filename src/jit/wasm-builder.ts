@@ -34,16 +34,21 @@ export const Op = {
 export class Bytes {
   private buf = new Uint8Array(1024);
   length = 0;
+  private grow(need: number): void {
+    let size = this.buf.length * 2;
+    while (size < need) size *= 2;
+    const n = new Uint8Array(size);
+    n.set(this.buf.subarray(0, this.length));
+    this.buf = n;
+  }
   byte(b: number): void {
-    if (this.length === this.buf.length) {
-      const n = new Uint8Array(this.buf.length * 2);
-      n.set(this.buf);
-      this.buf = n;
-    }
+    if (this.length === this.buf.length) this.grow(this.length + 1);
     this.buf[this.length++] = b;
   }
-  bytes(bs: ArrayLike<number>): void {
-    for (let i = 0; i < bs.length; i++) this.byte(bs[i]);
+  bytes(bs: Uint8Array | number[]): void {
+    if (this.length + bs.length > this.buf.length) this.grow(this.length + bs.length);
+    this.buf.set(bs, this.length);
+    this.length += bs.length;
   }
   u32(v: number): void {
     v >>>= 0;
@@ -64,7 +69,10 @@ export class Bytes {
     }
   }
   s64(v: bigint): void {
+    // Most constants fit in 32 bits, whose signed LEB128 is the same: skip BigInt arithmetic.
+    if (v >= -0x80000000n && v <= 0x7fffffffn) { this.s32(Number(v)); return; }
     v = BigInt.asIntN(64, v);
+    if (v >= -0x80000000n && v <= 0x7fffffffn) { this.s32(Number(v)); return; }
     for (;;) {
       const b = Number(v & 0x7fn);
       v >>= 7n;

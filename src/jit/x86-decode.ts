@@ -175,11 +175,15 @@ export function decodeInsn(bytes: Uint8Array, off: number, rip: bigint): Insn | 
 
 /** Little-endian unsigned immediate of n bytes. */
 function u(byte: () => number, n: number): bigint {
-  let v = 0n;
-  for (let i = 0; i < n; i++) v |= BigInt(byte()) << BigInt(8 * i);
-  return v;
+  if (n === 8) { const lo = u(byte, 4); return lo | (u(byte, 4) << 32n); }
+  let v = 0;
+  for (let i = 0; i < n; i++) v += byte() * 2 ** (8 * i);
+  return BigInt(v);
 }
-/** Little-endian signed immediate of n bytes, sign-extended. */
+/** Little-endian signed immediate of n (1, 2 or 4) bytes, sign-extended. */
 function s32(byte: () => number, n: number): bigint {
-  return BigInt.asIntN(8 * n, u(byte, n));
+  let v = 0;
+  for (let i = 0; i < n; i++) v += byte() * 2 ** (8 * i);
+  const bits = 8 * n;
+  return BigInt(v >= 2 ** (bits - 1) ? v - 2 ** bits : v);
 }

@@ -13,6 +13,11 @@ export interface MachineConfig {
   /** Deterministic time: the virtual clock advances with instructions executed, not wall time. */
   deterministic?: boolean;
   /**
+   * Executions of a basic block before the JIT compiles it to WebAssembly (default 200);
+   * 0 runs the interpreter only.
+   */
+  jitThreshold?: number;
+  /**
    * Emulate QEMU's isa-debug-exit device at this I/O port (and the 3 after it): a guest write of v
    * powers the VM off with exitStatus (v << 1) | 1. Off by default (test kernels only).
    */
@@ -84,6 +89,8 @@ export interface MachineStats {
   reboots?: number;
   /** One entry per configured vCPU. */
   vcpus?: VcpuStats[];
+  /** The JIT tier's work so far (absent when it is off). */
+  jit?: { blocks: number; instructions: number; refused: number; errors: number; compileMs: number; executed: number };
 }
 
 export interface MachineShutdown {

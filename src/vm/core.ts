@@ -180,7 +180,7 @@ export class Core {
       },
     };
     const jit = new Jit(memory);
-    env.jitCompile = (host: number, rip: bigint, entry: number) => jit.compile(host, rip, entry);
+    env.jitCompile = (queue: number) => jit.compile(queue);
     const imports: WebAssembly.Imports = { env };
     // Any other function import gets a stub that names itself, so a new core import fails loudly.
     for (const imp of WebAssembly.Module.imports(module)) {

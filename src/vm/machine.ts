@@ -175,6 +175,7 @@ export class Machine {
   private bootDomain(): void {
     const ex = this.core.exports;
     const cfg = this.cfg;
+    ex.invalidateCode(0, this.core.ramBytes); // a rebooted domain gets fresh RAM contents
     for (const s of this.vcpus) {
       ex.resetVcpu(s.id);
       s.regs.setU32(V_TSC_KHZ, TSC_KHZ);
@@ -294,7 +295,7 @@ export class Machine {
     const c = checkConfig(cfg);
     // Check the inputs before allocating hundreds of MiB of shared memory.
     planPvhBoot({ kernel: cfg.kernel, initrd: cfg.initrd, cmdline: cfg.cmdline ?? '' }, c.ramBytes);
-    const core = await Core.create(wasm, c.ramBytes);
+    const core = await Core.create(wasm, c.ramBytes, { jitThreshold: cfg.jitThreshold });
     return new Machine(core, { ...cfg, memoryMiB: c.mib, vcpus: c.vcpus }, io);
   }
 
@@ -714,6 +715,7 @@ export class Machine {
         ipis: i.ipis ?? 0,
         hypercalls: i.hypercalls ?? 0,
       })),
+      jit: this.core.jit ? { ...this.core.jit.stats } : undefined,
     };
   }
 

@@ -74,7 +74,7 @@ export class CoreRunner {
         abort: (msg: number, file: number, line: number, col: number) => {
           throw new Error(`core abort at ${this.str(file)}:${line}:${col}: ${this.str(msg)}`);
         },
-        jitCompile: (host: number, rip: bigint, entry: number) => jit.compile(host, rip, entry),
+        jitCompile: (queue: number) => jit.compile(queue),
         seed: () => 0,
         trace: () => {},
       },

@@ -7,7 +7,8 @@
 // is installed in this module's function table; run() calls it with call_indirect.
 import {
   JIT_BLOCKS_BASE, JIT_BLOCK_ENTRIES, JIT_BLOCK_SIZE, JB_HOST, JB_GEN, JB_RIP, JB_FN, JB_HITS, JB_COUNT,
-  JB_STATE, JBS_COUNTING, JBS_COMPILED, JBS_REFUSED, TLB_ENTRIES, TLB_ENTRY_SIZE,
+  JB_STATE, JBS_COUNTING, JBS_COMPILED, JBS_REFUSED, JBS_QUEUED, JIT_QUEUE_BASE, JIT_QUEUE_MAX, TLB_ENTRIES,
+  TLB_ENTRY_SIZE,
 } from "../layout";
 import { cpl, setAddrSeg } from "./state";
 import { fetchPage, fetchHost } from "./decode";
@@ -17,14 +18,18 @@ import { cond, getCF } from "./flags";
 import { shiftValue } from "../exec/shift";
 import { imulTrunc } from "../exec/alu";
 
-/** The host compiles the block at `host` (linear `rip`) into entry `entry`'s slot; returns its length. */
+/** The host compiles the queued blocks (JIT_QUEUE_BASE), writing JB_FN and JB_COUNT (0 = refused) of each. */
 @external("env", "jitCompile")
-declare function jitCompile(host: u32, rip: u64, entry: u32): i32;
+declare function jitCompile(queue: u32): void;
 
 /** Executions before a block is compiled; 0 turns the JIT off. */
 let threshold: u32 = 0;
 export function setJitThreshold(n: u32): void { threshold = n; }
 @inline export function jitOn(): bool { return threshold != 0; }
+
+/** Instructions completed inside compiled blocks, all vCPUs (statistics). */
+export let jitExecuted: u64 = 0;
+export function addJitExecuted(n: u32): void { jitExecuted += <u64>n; }
 
 /** Table slot of the block blockAt() found. */
 export let blockFn: u32 = 0;
@@ -41,45 +46,65 @@ export let blockFn: u32 = 0;
 
 /**
  * The compiled block at linear `lin` with at most `remaining` instructions: returns its length and
- * sets blockFn, or returns 0 (interpret the next instruction), compiling the block once it is hot.
+ * sets blockFn, or returns 0 (interpret the next instruction). Counts executions of blocks not
+ * compiled yet and queues the hot ones for compilation.
  */
 export function blockAt(lin: u64, remaining: u64): u32 {
   const host = codeHost(lin);
   if (host == 0) return 0;
   const h = <u32>host;
   const e = <usize>JIT_BLOCKS_BASE + <usize>(((h * 0x9e3779b1) >> 17) & (JIT_BLOCK_ENTRIES - 1)) * JIT_BLOCK_SIZE;
-  const page = hostPage(host);
   if (load<u32>(e, JB_HOST) != h || load<u64>(e, JB_RIP) != lin) {
     store<u32>(e, h, JB_HOST);
     store<u64>(e, lin, JB_RIP);
     store<u32>(e, JBS_COUNTING, JB_STATE);
     store<u32>(e, 0, JB_HITS);
   }
-  const state = load<u32>(e, JB_STATE);
-  if (state != JBS_COUNTING) {
-    if (load<u32>(e, JB_GEN) == pageGen(page)) {
-      if (state != JBS_COMPILED) return 0;
-      const n = load<u32>(e, JB_COUNT);
-      if (<u64>n > remaining) return 0;
-      blockFn = load<u32>(e, JB_FN);
-      return n;
-    }
+  let state = load<u32>(e, JB_STATE);
+  if (state == JBS_COMPILED || state == JBS_REFUSED) {
+    if (load<u32>(e, JB_GEN) == pageGen(hostPage(host))) return state == JBS_COMPILED ? found(e, remaining) : 0;
     // The page was written since: count again from scratch.
-    store<u32>(e, JBS_COUNTING, JB_STATE);
+    state = JBS_COUNTING;
+    store<u32>(e, state, JB_STATE);
     store<u32>(e, 0, JB_HITS);
   }
   const hits = load<u32>(e, JB_HITS) + 1;
   store<u32>(e, hits, JB_HITS);
-  if (hits < threshold) return 0;
-  const n = <u32>jitCompile(h, lin, <u32>e);
-  // Compiled or refused, the verdict holds only while the page is unchanged: watch it for writes.
-  markCodePage(page);
-  store<u32>(e, pageGen(page), JB_GEN);
-  store<u32>(e, n, JB_COUNT);
-  store<u32>(e, n != 0 ? JBS_COMPILED : JBS_REFUSED, JB_STATE);
-  if (n == 0 || <u64>n > remaining) return 0;
+  if (state == JBS_COUNTING) {
+    if (hits < threshold) return 0;
+    store<u32>(e, JBS_QUEUED, JB_STATE);
+    const n = load<u32>(JIT_QUEUE_BASE);
+    store<u32>(JIT_QUEUE_BASE + 4 + (<usize>n << 2), <u32>e);
+    store<u32>(JIT_QUEUE_BASE, n + 1);
+    if (n + 1 < <u32>JIT_QUEUE_MAX && threshold > 1) return 0; // threshold 1 (tests): compile at once
+  } else if (hits < threshold << 2) {
+    return 0; // queued: wait for company unless it keeps running hot
+  }
+  compileQueue();
+  return load<u32>(e, JB_STATE) == JBS_COMPILED ? found(e, remaining) : 0;
+}
+
+@inline function found(e: usize, remaining: u64): u32 {
+  const n = load<u32>(e, JB_COUNT);
+  if (<u64>n > remaining) return 0;
   blockFn = load<u32>(e, JB_FN);
   return n;
+}
+
+/** Compile every queued block in one batch and record the verdicts. */
+function compileQueue(): void {
+  jitCompile(JIT_QUEUE_BASE);
+  const count = load<u32>(JIT_QUEUE_BASE);
+  for (let i: u32 = 0; i < count; i++) {
+    const e = <usize>load<u32>(JIT_QUEUE_BASE + 4 + (<usize>i << 2));
+    if (load<u32>(e, JB_STATE) != JBS_QUEUED) continue; // re-keyed while it waited
+    const page = hostPage(<usize>load<u32>(e, JB_HOST));
+    // Compiled or refused, the verdict holds only while the page is unchanged: watch it for writes.
+    markCodePage(page);
+    store<u32>(e, pageGen(page), JB_GEN);
+    store<u32>(e, load<u32>(e, JB_COUNT) != 0 ? JBS_COMPILED : JBS_REFUSED, JB_STATE);
+  }
+  store<u32>(JIT_QUEUE_BASE, 0);
 }
 
 // ---- helpers compiled code calls (exported from index.ts) ----
