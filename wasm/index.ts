@@ -1,7 +1,7 @@
 // The CPU core's exported interface: run a vCPU until an exit, reset it, manage its TLB, and
 // translate addresses for the hypervisor. All state lives in the shared memory (see layout.ts).
 import {
-  GUEST_RAM_BASE, MAX_GUEST_RAM, V_RIP, V_RFLAGS, V_INSN_COUNT, V_HALTED, V_INT_SHADOW, V_PENDING_VALID, V_PENDING_VECTOR,
+  GUEST_RAM_BASE, MAX_GUEST_RAM, JIT_INTERPRET_NEXT, V_RIP, V_RFLAGS, V_INSN_COUNT, V_HALTED, V_INT_SHADOW, V_PENDING_VALID, V_PENDING_VECTOR,
   V_PENDING_KIND, V_PENDING_ERROR, V_EXTINT_VALID, V_EXTINT_VECTOR, V_EXIT_REASON, V_EXIT_RIP, V_CR0, V_CR4,
   V_EFER, V_GDTR_LIMIT, V_IDTR_LIMIT, V_DR, V_PAT, V_APIC_BASE, V_TSC_KHZ, VCPU_SIZE, V_SEG, SEG_SIZE,
   SEG_CS, SEG_LDTR, SEG_TR, EXIT_BUDGET, EXIT_HLT, EXIT_SHUTDOWN, EVENT_NMI, ERROR_NONE, RFLAGS_IF, CR0_ET,
@@ -26,11 +26,11 @@ import { deliver, tripleFault, clearTripleFault, INT_EXTERNAL, INT_EXCEPTION } f
 import { shadowNext, setShadowNext } from "./exec/system";
 import { setRunInstructions } from "./cpu/msr";
 import { setRamSizeInternal } from "./cpu/mmu";
-import { blockAt, blockFn, jitOn, addJitExecuted } from "./cpu/jit";
+import { blockAt, blockFn, jitOn, addJitExecuted, probeNext } from "./cpu/jit";
 import { noteVcpu, invalidateCodePage } from "./cpu/codepages";
 
 // The JIT tier's interface: compiled blocks import these (see src/jit/).
-export { jitHost, jitCond, jitGetCF, jitShift, jitImul, setJitThreshold, jitExecuted } from "./cpu/jit";
+export { jitHost, jitCond, jitGetCF, jitShift, jitImul, setJitThreshold, jitExecuted, jitRuns } from "./cpu/jit";
 export { cpu, curRip } from "./cpu/state";
 export { tlb, readReq, writeReq } from "./cpu/mmu";
 export { fault, attention } from "./cpu/fault";
@@ -128,6 +128,9 @@ export function run(vcpu: i32, budget: i32): i32 {
   if (load<u32>(cpu + V_HALTED) != 0) return finish(EXIT_HLT);
   clearAttention();
   if (shadow) needAttention(); // a shadow carried in from the last run ends after one instruction
+  // Whether RIP may start a block: after a taken branch, a block, an event, or an instruction the
+  // JIT refused; not in the middle of straight-line code (probing every instruction costs ~10 ns).
+  let probe = true;
   while (executed < limit) {
     // Debug state as the instruction starts: TF traps after it, RF suppresses breakpoints for it.
     let tf = false, rf = false;
@@ -137,23 +140,27 @@ export function run(vcpu: i32, budget: i32): i32 {
       tf = tfOn || tfDeferred;
       rf = rfOn;
       if (drExec && !rf && execBreakpoint()) { if (tripleFault) { exit = EXIT_SHUTDOWN; break; } continue; }
-    } else if (mode64 && jitOn() && !attention) {
+    } else if (probe && mode64 && jitOn() && !attention) {
       const n = blockAt(rip(), limit - executed);
+      probe = probeNext;
       if (n != 0) {
+        probe = true;
         // A compiled block: it returns how many instructions it completed. Fewer than n without
         // attention means it left the next instruction to the interpreter (MMIO, page crossing).
-        const done = <u32>call_indirect<i32>(blockFn);
+        const r = <u32>call_indirect<i32>(blockFn);
+        const done = r & (JIT_INTERPRET_NEXT - 1);
         executed += <u64>done;
         addJitExecuted(done);
         if (attention) { interpret = false; if (fault) setStartIp(rip()); }
-        else if (done == n) { setRunInstructions(executed); continue; }
+        else if ((r & JIT_INTERPRET_NEXT) == 0) { setRunInstructions(executed); continue; }
       }
     }
-    if (interpret) { step(); executed++; }
+    if (interpret) { step(); executed++; if (branched) probe = true; }
     setRunInstructions(executed);
     if (armed && (tf || rf || dbTrapBits != 0)) needAttention();
     if (!attention) continue;
     clearAttention();
+    probe = true;
     if (tfDeferred) setTfDeferred(false);
     if (fault) {
       if (faultExit != 0) { setRip(startIp); exit = faultExit; clearFault(); break; }

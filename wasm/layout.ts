@@ -43,7 +43,10 @@ export const JBS_QUEUED = 3; // hot, waiting in the compile queue
 // one per block): u32 count, then u32 block-entry addresses.
 export const JIT_QUEUE_BASE = 0x00800000;
 export const JIT_QUEUE_MAX = 128;
-export const JIT_END = 0x00800204; // JIT_QUEUE_BASE + 4 + JIT_QUEUE_MAX * 4
+export const JIT_END = 0x00800204;
+// A compiled block returns the instructions it completed, ORed with this when it stopped before an
+// instruction only the interpreter can do (an MMIO access, a page-crossing access, a #GP branch).
+export const JIT_INTERPRET_NEXT = 0x10000; // JIT_QUEUE_BASE + 4 + JIT_QUEUE_MAX * 4
 export const GUEST_RAM_BASE = 0x02000000; // 32 MiB: the core's own memory stays below this
 export const MAX_GUEST_RAM = 0xf0000000 - 0x02000000; // what a 32-bit wasm memory leaves us (~3.7 GiB)
 

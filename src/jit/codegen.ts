@@ -1,8 +1,10 @@
 // Translates a decoded x86-64 basic block into one wasm function `() -> i32`.
 //
-// The function keeps the guest registers it uses in wasm locals and the lazy flags of the last
-// flag-setting instruction in locals too; both go back to the core's state (memory and globals) on
-// every way out. It returns how many instructions completed and leaves RIP in the core's `curRip`.
+// The function keeps the guest registers it uses in wasm locals (each loaded just before its first
+// use) and the lazy flags of the last flag-setting instruction in locals too. Every way out has its
+// own epilogue that stores exactly the registers modified so far and hands over the flags, so an
+// early exit from a long trace costs only what that path changed. It returns how many instructions
+// completed and leaves RIP in the core's `curRip`.
 // Ways out: the block's end; a fault in a memory access (the instruction had no effect, RIP is its
 // start); an access the interpreter must do (MMIO, a page crossing: same, without a fault); or
 // `attention` raised by a write (the instruction completed, RIP is the next one).
@@ -11,7 +13,7 @@
 // interpreter can evaluate any flag the block left behind.
 import { Bytes, I32, I64, Op, type ValType } from './wasm-builder.ts';
 import { type Insn, type MemOperand, SEG_SS } from './x86-decode.ts';
-import { V_GPR, V_SEG, SEG_SIZE, SEG_BASE } from '../../wasm/layout.ts';
+import { V_GPR, V_SEG, SEG_SIZE, SEG_BASE, JIT_INTERPRET_NEXT } from '../../wasm/layout.ts';
 
 // Lazy flag operations (wasm/cpu/flags.ts).
 const FL_ADD = 1, FL_ADC = 2, FL_SUB = 3, FL_SBB = 4, FL_LOGIC = 5, FL_INC = 6, FL_DEC = 7, FL_NEG = 8;
@@ -28,14 +30,17 @@ export const GL = {
 } as const;
 
 // Locals.
-const L_CPU = 0, L_TLB = 1, L_TE = 2, L_H = 3, L_XN = 4, L_FOP = 5, L_FSZ = 6;
-const L_XRIP = 7, L_EA = 8, L_FA = 9, L_FB = 10, L_FRES = 11, L_FEXP = 12, L_T0 = 13, L_T1 = 14, L_T2 = 15;
+const L_CPU = 0, L_TLB = 1, L_TE = 2, L_H = 3, L_FOP = 5, L_FSZ = 6;
+const L_EA = 8, L_FA = 9, L_FB = 10, L_FRES = 11, L_FEXP = 12, L_T0 = 13, L_T1 = 14, L_T2 = 15;
 const L_REG0 = 16;
 const LOCALS: ValType[] = [I32, I32, I32, I32, I32, I32, I32, ...Array<ValType>(9).fill(I64), ...Array<ValType>(16).fill(I64)];
 
 const RAX = 0, RCX = 1, RDX = 2, RSP = 4, RBP = 5;
 
 export class Unsupported extends Error {}
+
+/** Set in a block's result when the core must interpret the instruction at RIP next (layout.ts). */
+const BLOCK_INTERPRET_NEXT = JIT_INTERPRET_NEXT;
 
 type FlagState = { kind: 'mem' } | { kind: 'static'; op: number; size: number } | { kind: 'dynamic' };
 
@@ -67,31 +72,31 @@ export function compileBlock(insns: Insn[]): CompiledBlock | null {
     }
   }
   if (count === 0) return null;
-  return { code: g.finish(count, insns[count - 1].next), locals: LOCALS, count };
+  // Where execution goes on after the last instruction: a followed JMP/CALL continues at its target.
+  const last = insns[count - 1];
+  const after = last.followed ? BigInt.asUintN(64, last.next + last.imm) : last.next;
+  return { code: g.finish(count, after), locals: LOCALS, count };
 }
 
-interface Checkpoint { len: number; used: number; modified: number; flags: FlagState; depth: number }
+interface Checkpoint { len: number; loaded: number; modified: number; flags: FlagState }
 
 class BlockCodegen {
   private b = new Bytes();
-  private used = 0; // bitmask of registers read or written
+  private loaded = 0; // bitmask of registers loaded into their locals so far
   private modified = 0;
   private flags: FlagState = { kind: 'mem' };
-  /** Labels opened inside the exit block (br depth to reach it). */
-  private depth = 0;
   endsWithBranch = false;
   private k = 0;
   private cur!: Insn;
 
   checkpoint(): Checkpoint {
-    return { len: this.b.length, used: this.used, modified: this.modified, flags: this.flags, depth: this.depth };
+    return { len: this.b.length, loaded: this.loaded, modified: this.modified, flags: this.flags };
   }
   rollback(c: Checkpoint): void {
     this.b.length = c.len;
-    this.used = c.used;
+    this.loaded = c.loaded;
     this.modified = c.modified;
     this.flags = c.flags;
-    this.depth = c.depth;
   }
 
   // ---- raw emission ----
@@ -105,18 +110,49 @@ class BlockCodegen {
   private gset(g: number): void { this.b.byte(Op.global_set); this.b.u32(g); }
   private call(f: number): void { this.b.byte(Op.call); this.b.u32(f); }
   private mem(o: number, align: number, offset: number): void { this.b.byte(o); this.b.u32(align); this.b.u32(offset); }
-  private if(type: number = 0x40): void { this.b.byte(Op.if); this.b.byte(type); this.depth++; }
+  private if(type: number = 0x40): void { this.b.byte(Op.if); this.b.byte(type); }
   private else(): void { this.b.byte(Op.else); }
-  private end(): void { this.b.byte(Op.end); this.depth--; }
-  /** Leave the block: `n` instructions done, RIP = `rip`. */
-  private exit(n: number, rip: bigint): void {
-    this.i32(n); this.set(L_XN);
-    this.i64(rip); this.set(L_XRIP);
-    this.b.byte(Op.br); this.b.u32(this.depth);
+  private end(): void { this.b.byte(Op.end); }
+  /**
+   * Leave the block: `n` instructions done, RIP = `rip` (or the i64 in local `ripLocal`). With
+   * `interpretNext`, the instruction at RIP is one the block could not do (a fault, or an access
+   * only the interpreter makes), so the core must not just look for another block there.
+   */
+  private exit(n: number, rip: bigint, ripLocal = -1, interpretNext = false): void {
+    for (let r = 0; r < 16; r++) {
+      if (!(this.modified & (1 << r))) continue;
+      this.get(L_CPU); this.get(L_REG0 + r); this.mem(Op.i64_store, 3, V_GPR + 8 * r);
+    }
+    if (this.flags.kind !== 'mem') {
+      this.get(L_FOP); this.gset(GL.lzOp);
+      this.get(L_FSZ); this.gset(GL.lzSize);
+      this.get(L_FA); this.gset(GL.lzA);
+      this.get(L_FB); this.gset(GL.lzB);
+      this.get(L_FRES); this.gset(GL.lzRes);
+      if (this.flags.kind !== 'static' || this.flags.op === FL_INC || this.flags.op === FL_DEC) {
+        this.get(L_FEXP); this.gset(GL.lzExplicit);
+      }
+    }
+    if (ripLocal >= 0) this.get(ripLocal); else this.i64(rip);
+    this.gset(GL.curRip);
+    this.i32(interpretNext ? n | BLOCK_INTERPRET_NEXT : n);
+    this.op(Op.return);
   }
 
   // ---- registers ----
-  private R(r: number): number { this.used |= 1 << r; return L_REG0 + r; }
+  /** Load the registers in `mask` not loaded yet (at the start of an instruction, outside any branch). */
+  private load(mask: number): void {
+    const need = mask & ~this.loaded;
+    for (let r = 0; r < 16; r++) {
+      if (!(need & (1 << r))) continue;
+      this.get(L_CPU); this.mem(Op.i64_load, 3, V_GPR + 8 * r); this.set(L_REG0 + r);
+    }
+    this.loaded |= need;
+  }
+  private R(r: number): number {
+    if (!(this.loaded & (1 << r))) throw new Error(`JIT: register ${r} used before it was loaded`);
+    return L_REG0 + r;
+  }
   /** Push register r (for size 1: the x86 byte register number) zero-extended from `size`. */
   private getReg(r: number, size: number): void {
     if (size === 1 && !this.cur.hasRex && r >= 4 && r < 8) {
@@ -196,13 +232,13 @@ class BlockCodegen {
     this.get(L_EA); this.i32(size); this.i32(access); this.i32(seg); this.call(FN.jitHost);
     this.tee(L_H); this.op(Op.i32_eqz);
     this.if();
-    this.exit(this.k, this.cur.rip);
+    this.exit(this.k, this.cur.rip, -1, true);
     this.end();
     this.get(L_H);
     this.end();
     this.set(L_H);
   }
-  private load(size: number): void {
+  private loadMem(size: number): void {
     this.get(L_H);
     if (size === 8) this.mem(Op.i64_load, 0, 0);
     else this.mem(size === 4 ? Op.i64_load32_u : size === 2 ? Op.i64_load16_u : Op.i64_load8_u, 0, 0);
@@ -227,7 +263,7 @@ class BlockCodegen {
     if (!i.mem) { this.getReg(i.rm, size); return; }
     this.ea(i.mem);
     this.host(size, ACC_READ, i.mem.faultSeg);
-    this.load(size);
+    this.loadMem(size);
   }
   /** Write E: register, or memory at the address already in L_H (from rmwE/prepareWriteE). */
   private writeE(size: number, value: () => void): void {
@@ -260,7 +296,6 @@ class BlockCodegen {
     this.get(L_FB); this.gset(GL.lzB);
     this.get(L_FRES); this.gset(GL.lzRes);
     this.get(L_FEXP); this.gset(GL.lzExplicit);
-    this.i32(-1); this.set(L_FOP);
     this.flags = { kind: 'mem' };
   }
   /** Sign-extend the i64 on the stack from `size` bytes. */
@@ -335,6 +370,7 @@ class BlockCodegen {
   insn(i: Insn, k: number): boolean {
     this.k = k;
     this.cur = i;
+    this.load(regsUsed(i));
     const op = i.op;
     if (op < 0x40 && (op & 7) < 6) { this.alu(op >> 3, op & 7); return false; }
     switch (op) {
@@ -436,14 +472,18 @@ class BlockCodegen {
         if (i.prefix66) throw new Unsupported();
         const t = this.target();
         this.i64(i.next); this.set(L_T1);
-        this.push(L_T1, true);
+        this.push(L_T1, !i.followed);
+        if (i.followed) return false; // the block goes on at the target
         this.exit(this.k + 1, t);
         return true;
       }
-      case 0xe9: case 0xeb:
+      case 0xe9: case 0xeb: {
         if (i.prefix66) throw new Unsupported();
-        this.exit(this.k + 1, this.target());
+        const t = this.target();
+        if (i.followed) return false;
+        this.exit(this.k + 1, t);
         return true;
+      }
       case 0xf6: case 0xf7: this.group3(); return false;
       case 0xfe: case 0xff: return this.group5();
       case 0x11f: return false; // NOP Ev: no memory access
@@ -457,8 +497,8 @@ class BlockCodegen {
         return false;
       }
     }
-    if (op >= 0x70 && op <= 0x7f) { this.jcc(op & 15); return true; }
-    if (op >= 0x180 && op <= 0x18f) { this.jcc(op & 15); return true; }
+    if (op >= 0x70 && op <= 0x7f) { this.jcc(op & 15); return false; }
+    if (op >= 0x180 && op <= 0x18f) { this.jcc(op & 15); return false; }
     if (op >= 0x140 && op <= 0x14f) { this.cmov(op & 15); return false; }
     if (op >= 0x190 && op <= 0x19f) { this.setcc(op & 15); return false; }
     throw new Unsupported();
@@ -498,7 +538,7 @@ class BlockCodegen {
       return;
     }
     this.prepareWriteE(size);
-    this.load(size); this.set(L_T0);
+    this.loadMem(size); this.set(L_T0);
     this.aluCompute(aop, size);
     this.store(size, () => this.get(L_T2));
     this.afterWrite();
@@ -567,7 +607,7 @@ class BlockCodegen {
   private pop(local: number, extra = 0): void {
     this.get(this.R(RSP)); this.set(L_EA);
     this.host(8, ACC_READ, SEG_SS);
-    this.load(8); this.set(local);
+    this.loadMem(8); this.set(local);
     this.get(this.R(RSP)); this.i64(BigInt(8 + extra)); this.op(Op.i64_add); this.set(this.R(RSP));
     this.modified |= 1 << RSP;
   }
@@ -576,26 +616,24 @@ class BlockCodegen {
     this.get(local); this.i64(16n); this.op(Op.i64_shl); this.i64(16n); this.op(Op.i64_shr_s);
     this.get(local); this.op(Op.i64_ne);
     this.if();
-    this.exit(this.k, this.cur.rip);
+    this.exit(this.k, this.cur.rip, -1, true);
     this.end();
   }
   private ret(extra: number): void {
     if (this.cur.prefix66) throw new Unsupported();
     this.get(this.R(RSP)); this.set(L_EA);
     this.host(8, ACC_READ, SEG_SS);
-    this.load(8); this.set(L_T0);
+    this.loadMem(8); this.set(L_T0);
     this.requireCanonical(L_T0);
     this.get(this.R(RSP)); this.i64(BigInt(8 + extra)); this.op(Op.i64_add); this.set(this.R(RSP));
     this.modified |= 1 << RSP;
-    this.i32(this.k + 1); this.set(L_XN);
-    this.get(L_T0); this.set(L_XRIP);
-    this.b.byte(Op.br); this.b.u32(this.depth);
+    this.exit(this.k + 1, 0n, L_T0);
   }
   private leave(): void {
     if (this.cur.prefix66) throw new Unsupported();
     this.get(this.R(RBP)); this.set(L_EA);
     this.host(8, ACC_READ, SEG_SS);
-    this.load(8); this.set(L_T0);
+    this.loadMem(8); this.set(L_T0);
     this.get(this.R(RBP)); this.i64(8n); this.op(Op.i64_add); this.set(this.R(RSP));
     this.get(L_T0); this.set(this.R(RBP));
     this.modified |= (1 << RSP) | (1 << RBP);
@@ -603,16 +641,12 @@ class BlockCodegen {
   private jcc(cc: number): void {
     const i = this.cur;
     if (i.prefix66) throw new Unsupported();
+    // A side exit when taken; the block goes on with the fall-through.
     const t = this.target();
     this.cond(cc);
-    this.if(I64);
-    this.i64(t);
-    this.else();
-    this.i64(i.next);
+    this.if();
+    this.exit(this.k + 1, t);
     this.end();
-    this.set(L_XRIP);
-    this.i32(this.k + 1); this.set(L_XN);
-    this.b.byte(Op.br); this.b.u32(this.depth);
   }
   private cmov(cc: number): void {
     const i = this.cur;
@@ -677,7 +711,7 @@ class BlockCodegen {
       return;
     }
     if (sub !== 2 && sub !== 3) throw new Unsupported(); // MUL/IMUL/DIV/IDIV: the interpreter
-    if (i.mem) { this.prepareWriteE(size); this.load(size); } else this.getReg(i.rm, size);
+    if (i.mem) { this.prepareWriteE(size); this.loadMem(size); } else this.getReg(i.rm, size);
     this.set(L_T0);
     if (sub === 2) { // NOT: no flags
       this.get(L_T0); this.i64(mask(size)); this.op(Op.i64_xor); this.set(L_T2);
@@ -697,7 +731,7 @@ class BlockCodegen {
     const sub = i.reg & 7;
     const size = i.op === 0xfe ? 1 : i.osize;
     if (sub === 0 || sub === 1) {
-      if (i.mem) { this.prepareWriteE(size); this.load(size); } else this.getReg(i.rm, size);
+      if (i.mem) { this.prepareWriteE(size); this.loadMem(size); } else this.getReg(i.rm, size);
       this.set(L_T0);
       this.cf(); this.op(Op.i64_extend_i32_u); this.set(L_T1); // CF survives INC/DEC
       this.get(L_T0); this.i64(1n); this.op(sub === 0 ? Op.i64_add : Op.i64_sub);
@@ -715,49 +749,45 @@ class BlockCodegen {
       this.readE(8); this.set(L_T0);
       this.requireCanonical(L_T0);
       if (sub === 2) { this.i64(i.next); this.set(L_T1); this.push(L_T1, true); }
-      this.i32(this.k + 1); this.set(L_XN);
-      this.get(L_T0); this.set(L_XRIP);
-      this.b.byte(Op.br); this.b.u32(this.depth);
+      this.exit(this.k + 1, 0n, L_T0);
       return true;
     }
     if (sub === 6) { this.readE(8); this.set(L_T1); this.push(L_T1); return false; }
     throw new Unsupported();
   }
 
-  /** Wrap the body: prologue (load registers), exit block, epilogue (write back, return). */
+  /** Wrap the body: the prologue caches the core's vCPU and TLB addresses; the end is one more exit. */
   finish(count: number, next: bigint): Uint8Array {
     if (!this.endsWithBranch) this.exit(count, next);
-    const body = this.b.view().slice();
+    this.op(Op.unreachable);
+    const body = this.b.view();
     const out = new Bytes();
-    const o = (x: number): void => out.byte(x);
-    const lget = (l: number): void => { o(Op.local_get); out.u32(l); };
-    const lset = (l: number): void => { o(Op.local_set); out.u32(l); };
-    o(Op.global_get); out.u32(GL.cpu); lset(L_CPU);
-    o(Op.global_get); out.u32(GL.tlb); lset(L_TLB);
-    o(Op.i32_const); out.s32(-1); lset(L_FOP);
-    for (let r = 0; r < 16; r++) {
-      if (!(this.used & (1 << r))) continue;
-      lget(L_CPU); o(Op.i64_load); out.u32(3); out.u32(V_GPR + 8 * r); lset(L_REG0 + r);
-    }
-    o(Op.block); o(0x40);
+    out.byte(Op.global_get); out.u32(GL.cpu); out.byte(Op.local_set); out.u32(L_CPU);
+    out.byte(Op.global_get); out.u32(GL.tlb); out.byte(Op.local_set); out.u32(L_TLB);
     out.bytes(body);
-    o(Op.end);
-    for (let r = 0; r < 16; r++) {
-      if (!(this.modified & (1 << r))) continue;
-      lget(L_CPU); lget(L_REG0 + r); o(Op.i64_store); out.u32(3); out.u32(V_GPR + 8 * r);
-    }
-    // Flags the block computed but did not hand over yet.
-    lget(L_FOP); o(Op.i32_const); out.s32(0); o(Op.i32_ge_s);
-    o(Op.if); o(0x40);
-    lget(L_FOP); o(Op.global_set); out.u32(GL.lzOp);
-    lget(L_FSZ); o(Op.global_set); out.u32(GL.lzSize);
-    lget(L_FA); o(Op.global_set); out.u32(GL.lzA);
-    lget(L_FB); o(Op.global_set); out.u32(GL.lzB);
-    lget(L_FRES); o(Op.global_set); out.u32(GL.lzRes);
-    lget(L_FEXP); o(Op.global_set); out.u32(GL.lzExplicit);
-    o(Op.end);
-    lget(L_XRIP); o(Op.global_set); out.u32(GL.curRip);
-    lget(L_XN);
     return out.view().slice();
   }
+}
+
+/** Registers instruction `i` may read or write (a superset is fine: it only costs a load). */
+function regsUsed(i: Insn): number {
+  let m = 0;
+  const add = (r: number): void => {
+    m |= 1 << r;
+    if (!i.hasRex && r >= 4 && r < 8) m |= 1 << (r - 4); // AH..BH live in RAX..RBX
+  };
+  if (i.mem) {
+    if (i.mem.base >= 0) m |= 1 << i.mem.base;
+    if (i.mem.index >= 0) m |= 1 << i.mem.index;
+  } else if (i.mod === 3) add(i.rm);
+  if (i.mod >= 0) add(i.reg);
+  const op = i.op;
+  if ((op >= 0x50 && op <= 0x5f) || (op >= 0x90 && op <= 0x97) || (op >= 0xb0 && op <= 0xbf) || (op >= 0x1c8 && op <= 0x1cf)) add(i.opReg);
+  // Implicit operands: rAX, rCX (shift counts), rDX, rSP, rBP.
+  if (op < 0x40 || (op >= 0x90 && op <= 0x99) || op === 0xa8 || op === 0xa9 || op === 0xf6 || op === 0xf7) m |= 1 << RAX;
+  if (op === 0x99 || op === 0xf6 || op === 0xf7) m |= 1 << RDX;
+  if (op === 0xd2 || op === 0xd3) m |= 1 << RCX;
+  if ((op >= 0x50 && op <= 0x5f) || op === 0x68 || op === 0x6a || op === 0xc2 || op === 0xc3 || op === 0xc9 || op === 0xe8 || op === 0xff) m |= 1 << RSP;
+  if (op === 0xc9) m |= 1 << RBP;
+  return m;
 }

@@ -24,8 +24,9 @@ export interface JitStats {
   /** Time spent compiling, ms: all of it, and the part inside WebAssembly.Module/Instance. */
   compileMs: number;
   wasmMs: number;
-  /** Instructions executed inside compiled blocks. */
+  /** Instructions executed inside compiled blocks, and calls into them. */
   executed: number;
+  runs: number;
 }
 
 /** Exports of the core a block links against. */
@@ -47,10 +48,13 @@ const GLOBAL_IMPORTS: Array<[string, typeof I32 | typeof I64]> = [
 ];
 
 export class Jit {
-  private readonly stats_: JitStats = { blocks: 0, instructions: 0, refused: 0, errors: 0, lastError: '', compileMs: 0, wasmMs: 0, executed: 0 };
-  private executedGlobal: WebAssembly.Global | null = null;
+  private readonly stats_: JitStats = { blocks: 0, instructions: 0, refused: 0, errors: 0, lastError: '', compileMs: 0, wasmMs: 0, executed: 0, runs: 0 };
+  private counters: { executed: WebAssembly.Global; runs: WebAssembly.Global } | null = null;
   get stats(): JitStats {
-    if (this.executedGlobal) this.stats_.executed = Number(this.executedGlobal.value);
+    if (this.counters) {
+      this.stats_.executed = Number(this.counters.executed.value);
+      this.stats_.runs = Number(this.counters.runs.value);
+    }
     return this.stats_;
   }
   private table: WebAssembly.Table | null = null;
@@ -83,15 +87,23 @@ export class Jit {
       core[name] = ex[name] as WebAssembly.Global;
     }
     this.table = ex.table;
-    if (ex.jitExecuted instanceof WebAssembly.Global) this.executedGlobal = ex.jitExecuted;
+    if (ex.jitExecuted instanceof WebAssembly.Global && ex.jitRuns instanceof WebAssembly.Global) {
+      this.counters = { executed: ex.jitExecuted, runs: ex.jitRuns };
+    }
     this.linkImports = { core };
     return true;
   }
 
-  /** Decode the block at memory offset `host` (guest linear `rip`): up to the page end, a branch, or MAX_BLOCK. */
+  /**
+   * Decode the block at memory offset `host` (guest linear `rip`): a trace through conditional
+   * branches (side exits) and forward direct JMP/CALL within the page, ending at an indirect
+   * branch, a backward or off-page jump, an instruction outside the JIT's subset, the page end, or
+   * MAX_BLOCK. (Following backward jumps would unroll loops into long traces: slower here.)
+   */
   decodeBlock(host: number, rip: bigint): Insn[] {
-    const pageEnd = (host & ~(PAGE_SIZE - 1)) + PAGE_SIZE;
-    const bytes = this.u8.subarray(0, pageEnd);
+    const pageBase = host & ~(PAGE_SIZE - 1);
+    const bytes = this.u8.subarray(0, pageBase + PAGE_SIZE);
+    const ripToOff = (ip: bigint): number => host + Number(BigInt.asIntN(64, ip - rip));
     const out: Insn[] = [];
     let off = host;
     let ip = rip;
@@ -99,9 +111,18 @@ export class Jit {
       const i = decodeInsn(bytes, off, ip);
       if (!i) break;
       out.push(i);
+      if (i.op === 0xe8 || i.op === 0xe9 || i.op === 0xeb) {
+        const t = BigInt.asUintN(64, i.next + i.imm);
+        const toff = ripToOff(t);
+        if (t <= i.rip || toff < pageBase || toff >= pageBase + PAGE_SIZE || out.length === MAX_BLOCK) break;
+        i.followed = true;
+        off = toff;
+        ip = t;
+        continue;
+      }
+      if (endsBlock(i)) break;
       off += i.len;
       ip = i.next;
-      if (isBranch(i)) break;
     }
     return out;
   }
@@ -172,8 +193,8 @@ export class Jit {
 
 const BLOCK_TYPE: FuncType = { params: [], results: [I32] };
 
-function isBranch(i: Insn): boolean {
+/** Branches a trace cannot continue through: returns and indirect jumps/calls. */
+function endsBlock(i: Insn): boolean {
   const op = i.op;
-  return (op >= 0x70 && op <= 0x7f) || (op >= 0x180 && op <= 0x18f) || op === 0xc2 || op === 0xc3 ||
-    op === 0xe8 || op === 0xe9 || op === 0xeb || ((op === 0xff) && ((i.reg & 7) === 2 || (i.reg & 7) === 4));
+  return op === 0xc2 || op === 0xc3 || (op === 0xff && ((i.reg & 7) === 2 || (i.reg & 7) === 4));
 }

@@ -43,6 +43,8 @@ export interface Insn {
   imm: bigint;
   /** The opcode's low 3 bits extended by REX.B (push/pop/mov-immediate/xchg register forms). */
   opReg: number;
+  /** A direct JMP/CALL whose target the block continues with (set by the block decoder). */
+  followed: boolean;
 }
 
 type Imm = 0 | 'b' | 'w' | 'z' | 'v' | 'rel8' | 'rel32';
@@ -125,7 +127,7 @@ export function decodeInsn(bytes: Uint8Array, off: number, rip: bigint): Insn | 
     const osize = rexW ? 8 : p66 ? 2 : 4;
     const insn: Insn = {
       rip, next: 0n, len: 0, op, osize, hasRex: rex !== 0, rexW, prefix66: p66, rep,
-      mod: -1, reg: 0, rm: 0, mem: null, imm: 0n, opReg: (op & 7) | ((rex & 1) << 3),
+      mod: -1, reg: 0, rm: 0, mem: null, imm: 0n, opReg: (op & 7) | ((rex & 1) << 3), followed: false,
     };
     if (form.modrm) {
       const modrm = byte();

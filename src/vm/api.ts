@@ -90,7 +90,7 @@ export interface MachineStats {
   /** One entry per configured vCPU. */
   vcpus?: VcpuStats[];
   /** The JIT tier's work so far (absent when it is off). */
-  jit?: { blocks: number; instructions: number; refused: number; errors: number; compileMs: number; executed: number };
+  jit?: { blocks: number; instructions: number; refused: number; errors: number; compileMs: number; executed: number; runs: number };
 }
 
 export interface MachineShutdown {

@@ -29,7 +29,12 @@ export function setJitThreshold(n: u32): void { threshold = n; }
 
 /** Instructions completed inside compiled blocks, all vCPUs (statistics). */
 export let jitExecuted: u64 = 0;
-export function addJitExecuted(n: u32): void { jitExecuted += <u64>n; }
+/** Calls into compiled blocks (statistics). */
+export let jitRuns: u64 = 0;
+export function addJitExecuted(n: u32): void { jitExecuted += <u64>n; jitRuns++; }
+
+/** Set by blockAt(): whether the instruction after an interpreted one may start a block. */
+export let probeNext: bool = true;
 
 /** Table slot of the block blockAt() found. */
 export let blockFn: u32 = 0;
@@ -50,11 +55,19 @@ export let blockFn: u32 = 0;
  * compiled yet and queues the hot ones for compilation.
  */
 export function blockAt(lin: u64, remaining: u64): u32 {
+  probeNext = true;
   const host = codeHost(lin);
   if (host == 0) return 0;
   const h = <u32>host;
-  const e = <usize>JIT_BLOCKS_BASE + <usize>(((h * 0x9e3779b1) >> 17) & (JIT_BLOCK_ENTRIES - 1)) * JIT_BLOCK_SIZE;
-  if (load<u32>(e, JB_HOST) != h || load<u64>(e, JB_RIP) != lin) {
+  // Two-way set associative: a block start that misses evicts a way holding no live compiled block
+  // if there is one, so code that is interpreted once in a while does not push out hot blocks.
+  const e0 = <usize>JIT_BLOCKS_BASE + <usize>(((h * 0x9e3779b1) >> 18) & ((JIT_BLOCK_ENTRIES >> 1) - 1)) * (JIT_BLOCK_SIZE << 1);
+  const e1 = e0 + JIT_BLOCK_SIZE;
+  let e = e0;
+  if (load<u32>(e0, JB_HOST) == h && load<u64>(e0, JB_RIP) == lin) e = e0;
+  else if (load<u32>(e1, JB_HOST) == h && load<u64>(e1, JB_RIP) == lin) e = e1;
+  else {
+    e = liveCompiled(e0) ? e1 : e0;
     store<u32>(e, h, JB_HOST);
     store<u64>(e, lin, JB_RIP);
     store<u32>(e, JBS_COUNTING, JB_STATE);
@@ -68,6 +81,8 @@ export function blockAt(lin: u64, remaining: u64): u32 {
     store<u32>(e, state, JB_STATE);
     store<u32>(e, 0, JB_HITS);
   }
+  // A block start still counting: the instructions after it belong to its block, not new starts.
+  probeNext = false;
   const hits = load<u32>(e, JB_HITS) + 1;
   store<u32>(e, hits, JB_HITS);
   if (state == JBS_COUNTING) {
@@ -82,6 +97,10 @@ export function blockAt(lin: u64, remaining: u64): u32 {
   }
   compileQueue();
   return load<u32>(e, JB_STATE) == JBS_COMPILED ? found(e, remaining) : 0;
+}
+
+@inline function liveCompiled(e: usize): bool {
+  return load<u32>(e, JB_STATE) == JBS_COMPILED && load<u32>(e, JB_GEN) == pageGen(hostPage(<usize>load<u32>(e, JB_HOST)));
 }
 
 @inline function found(e: usize, remaining: u64): u32 {
