@@ -13,6 +13,7 @@
 // VMCALL exits to us (EXIT_HYPERCALL). We service the Linux syscall from the user's registers (RCX/R11
 // hold the return RIP/RFLAGS as SYSCALL left them), put the result in RAX and resume at `sysretq`.
 // An exception stub's VMCALL ends the run with the vector, the faulting RIP, error code and CR2.
+import type { JitStats } from '../../src/jit/jit.ts';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as L from '../../wasm/layout.ts';
@@ -73,6 +74,8 @@ export interface RunOptions {
   slice?: number;
   /** core.wasm bytes or module (read from build/core.wasm by default) */
   wasm?: BufferSource | WebAssembly.Module;
+  /** JIT threshold (0 = interpreter only, 1 = compile every block the first time it runs) */
+  jitThreshold?: number;
 }
 
 export type Outcome =
@@ -90,6 +93,8 @@ export interface RunResult {
   instructions: number;
   seconds: number;
   syscalls: Map<string, number>;
+  /** JIT statistics when the JIT was on */
+  jit?: JitStats;
 }
 
 const hex = (v: bigint | number) => '0x' + v.toString(16);
@@ -103,7 +108,7 @@ function exitName(e: number): string {
 /** Loads `elf` into a fresh core and runs it to exit_group (or to the first thing that stops it). */
 export async function runLinuxUser(elf: Uint8Array, opts: RunOptions): Promise<RunResult> {
   const ramBytes = opts.ramBytes ?? 64 << 20;
-  const core = await Core.create(opts.wasm ?? readFileSync(CORE_WASM), ramBytes);
+  const core = await Core.create(opts.wasm ?? readFileSync(CORE_WASM), ramBytes, { jitThreshold: opts.jitThreshold });
   core.exports.resetVcpu(0);
   const cpu = core.vcpu(0);
   const mem = new AddressSpace(core.ram(), 0x100000);
@@ -137,6 +142,7 @@ export async function runLinuxUser(elf: Uint8Array, opts: RunOptions): Promise<R
     instructions: Number(cpu.u64(L.V_INSN_COUNT)),
     seconds,
     syscalls: sys.counts,
+    jit: core.jit ? { ...core.jit.stats } : undefined,
   };
 }
 

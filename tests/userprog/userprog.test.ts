@@ -61,8 +61,10 @@ describe('static Linux user programs: core vs native', () => {
     expect(programNames().length).toBeGreaterThanOrEqual(8);
   });
 
-  for (const name of programNames()) {
-    it(name, async () => {
+  // Each program runs twice: on the interpreter alone, and with every block compiled by the JIT the
+  // first time it runs (threshold 1), so both tiers are held to the native output.
+  for (const name of programNames()) for (const tier of [{ label: 'interpreter', jit: 0 }, { label: 'jit', jit: 1 }]) {
+    it(`${name} (${tier.label})`, async () => {
       const { bin } = built[name];
       const native = spawnSync(bin, ARGS, { env: ENV, maxBuffer: 64 << 20 });
       expect(native.error).toBeUndefined();
@@ -73,12 +75,18 @@ describe('static Linux user programs: core vs native', () => {
         argv: [bin, ...ARGS],
         envp: Object.entries(ENV).map(([k, v]) => `${k}=${v}`),
         maxInstructions: MAX_INSTRUCTIONS,
+        jitThreshold: tier.jit,
       });
       const mips = r.instructions / Math.max(r.seconds, 1e-9) / 1e6;
       const stop = describeStop(name, r);
+      const jit = r.jit ? `; jit: ${r.jit.blocks} blocks, ${((100 * r.jit.executed) / r.instructions).toFixed(0)}% of instructions compiled` : '';
       console.log(
-        `userprog ${name}: ${r.instructions} instructions, ${r.seconds.toFixed(2)} s, ${mips.toFixed(1)} MIPS; ${stop}; syscalls ${JSON.stringify(Object.fromEntries(r.syscalls))}`,
+        `userprog ${name} (${tier.label}): ${r.instructions} instructions, ${r.seconds.toFixed(2)} s, ${mips.toFixed(1)} MIPS${jit}; ${stop}; syscalls ${JSON.stringify(Object.fromEntries(r.syscalls))}`,
       );
+      if (tier.jit) {
+        expect(r.jit?.errors, r.jit?.lastError).toBe(0);
+        expect(r.jit!.executed, 'the JIT ran a real share of the program').toBeGreaterThan(r.instructions / 4);
+      } else expect(r.jit).toBeUndefined();
 
       const o = r.outcome;
       const sseAllowed = !STRICT && name in SSE_PROGRAMS;
