@@ -26,11 +26,12 @@ import { deliver, tripleFault, clearTripleFault, INT_EXTERNAL, INT_EXCEPTION } f
 import { shadowNext, setShadowNext } from "./exec/system";
 import { setRunInstructions } from "./cpu/msr";
 import { setRamSizeInternal } from "./cpu/mmu";
-import { blockAt, blockFn, jitOn, addJitExecuted, probeNext } from "./cpu/jit";
+import { blockAt, blockFn, jitOn, addJitExecuted, probeNext, linkCell, lastLink } from "./cpu/jit";
 import { noteVcpu, invalidateCodePage } from "./cpu/codepages";
 
 // The JIT tier's interface: compiled blocks import these (see src/jit/).
-export { jitHost, jitCond, jitGetCF, jitShift, jitImul, setJitThreshold, jitExecuted, jitRuns } from "./cpu/jit";
+export { jitHost, jitCond, jitGetCF, jitShift, jitImul, setJitThreshold, jitExecuted, jitRuns, linkEpoch,
+  lastLink } from "./cpu/jit";
 export { cpu, curRip } from "./cpu/state";
 export { tlb, readReq, writeReq } from "./cpu/mmu";
 export { fault, attention } from "./cpu/fault";
@@ -131,6 +132,7 @@ export function run(vcpu: i32, budget: i32): i32 {
   // Whether RIP may start a block: after a taken branch, a block, an event, or an instruction the
   // JIT refused; not in the middle of straight-line code (probing every instruction costs ~10 ns).
   let probe = true;
+  let pendingLink: u32 = 0; // chaining cell of the last block's exit, to fill with the next block
   while (executed < limit) {
     // Debug state as the instruction starts: TF traps after it, RF suppresses breakpoints for it.
     let tf = false, rf = false;
@@ -141,18 +143,20 @@ export function run(vcpu: i32, budget: i32): i32 {
       rf = rfOn;
       if (drExec && !rf && execBreakpoint()) { if (tripleFault) { exit = EXIT_SHUTDOWN; break; } continue; }
     } else if (probe && mode64 && jitOn() && !attention) {
-      const n = blockAt(rip(), limit - executed);
+      const left = limit - executed;
+      const n = blockAt(rip(), left);
       probe = probeNext;
+      if (pendingLink != 0) { if (n != 0) linkCell(pendingLink, n); pendingLink = 0; }
       if (n != 0) {
         probe = true;
-        // A compiled block: it returns how many instructions it completed. Fewer than n without
-        // attention means it left the next instruction to the interpreter (MMIO, page crossing).
-        const r = <u32>call_indirect<i32>(blockFn);
+        // A compiled block (and whatever it chains to) returns how many instructions it completed,
+        // with JIT_INTERPRET_NEXT when it stopped before one only the interpreter can do.
+        const r = <u32>call_indirect<i32>(blockFn, 0, <i32>(left < 0x40000000 ? left : 0x40000000));
         const done = r & (JIT_INTERPRET_NEXT - 1);
         executed += <u64>done;
         addJitExecuted(done);
         if (attention) { interpret = false; if (fault) setStartIp(rip()); }
-        else if ((r & JIT_INTERPRET_NEXT) == 0) { setRunInstructions(executed); continue; }
+        else if ((r & JIT_INTERPRET_NEXT) == 0) { pendingLink = lastLink; setRunInstructions(executed); continue; }
       }
     }
     if (interpret) { step(); executed++; if (branched) probe = true; }

@@ -43,10 +43,18 @@ export const JBS_QUEUED = 3; // hot, waiting in the compile queue
 // one per block): u32 count, then u32 block-entry addresses.
 export const JIT_QUEUE_BASE = 0x00800000;
 export const JIT_QUEUE_MAX = 128;
-export const JIT_END = 0x00800204;
+// Chaining cells: a block exit to a fixed RIP on the block's own page owns a cell; once the core has
+// run a compiled block there, the cell names it and the exit tail-calls it directly.
+export const JIT_LINKS_BASE = 0x00900000;
+export const JIT_LINKS = 65536;
+export const JIT_LINK_SIZE = 16;
+export const JL_SLOT = 0; // u32 function table slot of the target block (0 = not linked)
+export const JL_COUNT = 4; // u32 instructions in the target block
+export const JL_EPOCH = 8; // u32 link epoch the cell was filled in (stale unless it equals linkEpoch)
+export const JIT_END = 0x00a00000; // JIT_LINKS_BASE + JIT_LINKS * JIT_LINK_SIZE
 // A compiled block returns the instructions it completed, ORed with this when it stopped before an
 // instruction only the interpreter can do (an MMIO access, a page-crossing access, a #GP branch).
-export const JIT_INTERPRET_NEXT = 0x10000; // JIT_QUEUE_BASE + 4 + JIT_QUEUE_MAX * 4
+export const JIT_INTERPRET_NEXT = 0x40000000; // budgets passed to blocks stay below it
 export const GUEST_RAM_BASE = 0x02000000; // 32 MiB: the core's own memory stays below this
 export const MAX_GUEST_RAM = 0xf0000000 - 0x02000000; // what a 32-bit wasm memory leaves us (~3.7 GiB)
 

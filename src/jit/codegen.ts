@@ -11,9 +11,9 @@
 //
 // Flag semantics mirror wasm/cpu/flags.ts exactly: the same lazy operations and operands, so the
 // interpreter can evaluate any flag the block left behind.
-import { Bytes, I32, I64, Op, type ValType } from './wasm-builder.ts';
+import { Bytes, I32, I64, Op, type FuncType, type ValType } from './wasm-builder.ts';
 import { type Insn, type MemOperand, SEG_SS } from './x86-decode.ts';
-import { V_GPR, V_SEG, SEG_SIZE, SEG_BASE, JIT_INTERPRET_NEXT } from '../../wasm/layout.ts';
+import { V_GPR, V_SEG, SEG_SIZE, SEG_BASE, JIT_INTERPRET_NEXT, JL_SLOT, JL_COUNT, JL_EPOCH } from '../../wasm/layout.ts';
 
 // Lazy flag operations (wasm/cpu/flags.ts).
 const FL_ADD = 1, FL_ADC = 2, FL_SUB = 3, FL_SBB = 4, FL_LOGIC = 5, FL_INC = 6, FL_DEC = 7, FL_NEG = 8;
@@ -26,14 +26,21 @@ export const FN = { jitHost: 0, jitCond: 1, jitGetCF: 2, jitShift: 3, jitImul: 4
 /** Global imports, in index order (see jit.ts). */
 export const GL = {
   cpu: 0, curRip: 1, tlb: 2, readReq: 3, writeReq: 4, fault: 5, attention: 6,
-  lzOp: 7, lzA: 8, lzB: 9, lzRes: 10, lzSize: 11, lzExplicit: 12,
+  lzOp: 7, lzA: 8, lzB: 9, lzRes: 10, lzSize: 11, lzExplicit: 12, linkEpoch: 13, lastLink: 14,
 } as const;
 
+/** Hands out chaining cells (JIT_LINKS_BASE) to exits; null disables chaining. */
+export type CellAllocator = (() => number) | null;
+
 // Locals.
-const L_CPU = 0, L_TLB = 1, L_TE = 2, L_H = 3, L_FOP = 5, L_FSZ = 6;
-const L_EA = 8, L_FA = 9, L_FB = 10, L_FRES = 11, L_FEXP = 12, L_T0 = 13, L_T1 = 14, L_T2 = 15;
-const L_REG0 = 16;
-const LOCALS: ValType[] = [I32, I32, I32, I32, I32, I32, I32, ...Array<ValType>(9).fill(I64), ...Array<ValType>(16).fill(I64)];
+// Parameters: instructions completed before this block in the chain, and the budget left for it.
+const P_DONE = 0, P_LEFT = 1;
+const L_CPU = 2, L_TLB = 3, L_TE = 4, L_H = 5, L_FOP = 6, L_FSZ = 7, L_LEFT2 = 8;
+const L_EA = 9, L_FA = 10, L_FB = 11, L_FRES = 12, L_FEXP = 13, L_T0 = 14, L_T1 = 15, L_T2 = 16;
+const L_REG0 = 17;
+const LOCALS: ValType[] = [...Array<ValType>(7).fill(I32), ...Array<ValType>(8).fill(I64), ...Array<ValType>(16).fill(I64)];
+/** Every block: (done, left) -> done + its own instructions (| JIT_INTERPRET_NEXT). Type index 0 in its module. */
+export const BLOCK_TYPE: FuncType = { params: [I32, I32], results: [I32] };
 
 const RAX = 0, RCX = 1, RDX = 2, RSP = 4, RBP = 5;
 
@@ -56,8 +63,8 @@ function signBit(size: number): bigint {
 export interface CompiledBlock { code: Uint8Array; locals: ValType[]; count: number }
 
 /** Compile `insns` (a straight-line block; the last may branch). Stops early at an instruction it cannot translate. */
-export function compileBlock(insns: Insn[]): CompiledBlock | null {
-  const g = new BlockCodegen();
+export function compileBlock(insns: Insn[], cells: CellAllocator = null): CompiledBlock | null {
+  const g = new BlockCodegen(cells, insns[0].rip & ~0xfffn);
   let count = 0;
   for (const insn of insns) {
     const mark = g.checkpoint();
@@ -81,6 +88,11 @@ export function compileBlock(insns: Insn[]): CompiledBlock | null {
 interface Checkpoint { len: number; loaded: number; modified: number; flags: FlagState }
 
 class BlockCodegen {
+  constructor(
+    private readonly cells: CellAllocator,
+    /** The block's linear page: exits to it may chain (it maps to the same physical page). */
+    private readonly page: bigint,
+  ) {}
   private b = new Bytes();
   private loaded = 0; // bitmask of registers loaded into their locals so far
   private modified = 0;
@@ -118,7 +130,7 @@ class BlockCodegen {
    * `interpretNext`, the instruction at RIP is one the block could not do (a fault, or an access
    * only the interpreter makes), so the core must not just look for another block there.
    */
-  private exit(n: number, rip: bigint, ripLocal = -1, interpretNext = false): void {
+  private exit(n: number, rip: bigint, ripLocal = -1, interpretNext = false, chain = false): void {
     for (let r = 0; r < 16; r++) {
       if (!(this.modified & (1 << r))) continue;
       this.get(L_CPU); this.get(L_REG0 + r); this.mem(Op.i64_store, 3, V_GPR + 8 * r);
@@ -135,7 +147,22 @@ class BlockCodegen {
     }
     if (ripLocal >= 0) this.get(ripLocal); else this.i64(rip);
     this.gset(GL.curRip);
-    this.i32(interpretNext ? n | BLOCK_INTERPRET_NEXT : n);
+    const cell = chain && ripLocal < 0 && !interpretNext && (rip & ~0xfffn) === this.page && this.cells ? this.cells() : 0;
+    this.i32(cell); this.gset(GL.lastLink);
+    if (cell) {
+      // Linked, current, within budget and nothing to attend to: go straight to the next block.
+      this.get(P_LEFT); this.i32(n); this.op(Op.i32_sub); this.set(L_LEFT2);
+      this.i32(cell); this.mem(Op.i32_load, 2, JL_EPOCH); this.gget(GL.linkEpoch); this.op(Op.i32_eq);
+      this.i32(cell); this.mem(Op.i32_load, 2, JL_COUNT); this.get(L_LEFT2); this.op(Op.i32_le_u); this.op(Op.i32_and);
+      this.gget(GL.attention); this.op(Op.i32_eqz); this.op(Op.i32_and);
+      this.if();
+      this.get(P_DONE); this.i32(n); this.op(Op.i32_add);
+      this.get(L_LEFT2);
+      this.i32(cell); this.mem(Op.i32_load, 2, JL_SLOT);
+      this.op(Op.return_call_indirect); this.b.u32(0); this.b.u32(0);
+      this.end();
+    }
+    this.get(P_DONE); this.i32(interpretNext ? n | BLOCK_INTERPRET_NEXT : n); this.op(Op.i32_add);
     this.op(Op.return);
   }
 
@@ -474,14 +501,14 @@ class BlockCodegen {
         this.i64(i.next); this.set(L_T1);
         this.push(L_T1, !i.followed);
         if (i.followed) return false; // the block goes on at the target
-        this.exit(this.k + 1, t);
+        this.exit(this.k + 1, t, -1, false, true);
         return true;
       }
       case 0xe9: case 0xeb: {
         if (i.prefix66) throw new Unsupported();
         const t = this.target();
         if (i.followed) return false;
-        this.exit(this.k + 1, t);
+        this.exit(this.k + 1, t, -1, false, true);
         return true;
       }
       case 0xf6: case 0xf7: this.group3(); return false;
@@ -645,7 +672,7 @@ class BlockCodegen {
     const t = this.target();
     this.cond(cc);
     this.if();
-    this.exit(this.k + 1, t);
+    this.exit(this.k + 1, t, -1, false, true);
     this.end();
   }
   private cmov(cc: number): void {
@@ -758,7 +785,7 @@ class BlockCodegen {
 
   /** Wrap the body: the prologue caches the core's vCPU and TLB addresses; the end is one more exit. */
   finish(count: number, next: bigint): Uint8Array {
-    if (!this.endsWithBranch) this.exit(count, next);
+    if (!this.endsWithBranch) this.exit(count, next, -1, false, true);
     this.op(Op.unreachable);
     const body = this.b.view();
     const out = new Bytes();

@@ -2,10 +2,12 @@
 // we decode it, generate a wasm function, instantiate it against the core's memory, globals and
 // helpers, and put it in the core's function table for run() to call. Everything a block needs
 // comes from the core instance; the JIT holds no guest state of its own.
-import { buildModule, I32, I64, type FuncBody, type FuncType, type Import } from './wasm-builder.ts';
-import { compileBlock } from './codegen.ts';
+import { buildModule, I32, I64, type FuncBody, type Import } from './wasm-builder.ts';
+import { BLOCK_TYPE, compileBlock } from './codegen.ts';
 import { decodeInsn, type Insn } from './x86-decode.ts';
-import { JB_COUNT, JB_FN, JB_HOST, JB_RIP, JB_STATE, JBS_QUEUED, PAGE_SIZE } from '../../wasm/layout.ts';
+import {
+  JB_COUNT, JB_FN, JB_HOST, JB_RIP, JB_STATE, JBS_QUEUED, JIT_LINK_SIZE, JIT_LINKS, JIT_LINKS_BASE, JL_EPOCH, JL_SLOT, PAGE_SIZE,
+} from '../../wasm/layout.ts';
 
 /** Longest block, in instructions. */
 const MAX_BLOCK = 64;
@@ -45,6 +47,7 @@ const FUNC_IMPORTS: Array<[string, { params: Array<typeof I32 | typeof I64>; res
 const GLOBAL_IMPORTS: Array<[string, typeof I32 | typeof I64]> = [
   ['cpu', I32], ['curRip', I64], ['tlb', I32], ['readReq', I32], ['writeReq', I32], ['fault', I32], ['attention', I32],
   ['lzOp', I32], ['lzA', I64], ['lzB', I64], ['lzRes', I64], ['lzSize', I32], ['lzExplicit', I64],
+  ['linkEpoch', I32], ['lastLink', I32],
 ];
 
 export class Jit {
@@ -58,6 +61,19 @@ export class Jit {
     return this.stats_;
   }
   private table: WebAssembly.Table | null = null;
+  private linkEpoch: WebAssembly.Global | null = null;
+  /** Next chaining cell to hand out (cells are recycled wholesale by moving the link epoch on). */
+  private nextCell = 0;
+  private readonly allocCell = (): number => {
+    if (this.nextCell === JIT_LINKS) {
+      this.nextCell = 0;
+      this.linkEpoch!.value = (this.linkEpoch!.value + 1) | 0; // every link made so far is void
+    }
+    const cell = JIT_LINKS_BASE + JIT_LINK_SIZE * this.nextCell++;
+    this.dv.setUint32(cell + JL_SLOT, 0, true);
+    this.dv.setUint32(cell + JL_EPOCH, 0, true);
+    return cell;
+  };
   private linkImports: WebAssembly.Imports | null = null;
   private readonly importDecls: Import[];
   private readonly u8: Uint8Array;
@@ -70,6 +86,7 @@ export class Jit {
       ...FUNC_IMPORTS.map(([name, type]): Import => ({ module: 'core', name, kind: 'func', type })),
       ...GLOBAL_IMPORTS.map(([name, type]): Import => ({ module: 'core', name, kind: 'global', type, mutable: true })),
       { module: 'core', name: 'memory', kind: 'memory', shared: true, min: 0, max: 65536 },
+      { module: 'core', name: 'table', kind: 'table', min: 1 },
     ];
   }
 
@@ -87,9 +104,11 @@ export class Jit {
       core[name] = ex[name] as WebAssembly.Global;
     }
     this.table = ex.table;
+    this.linkEpoch = ex.linkEpoch as WebAssembly.Global;
     if (ex.jitExecuted instanceof WebAssembly.Global && ex.jitRuns instanceof WebAssembly.Global) {
       this.counters = { executed: ex.jitExecuted, runs: ex.jitRuns };
     }
+    core.table = ex.table;
     this.linkImports = { core };
     return true;
   }
@@ -145,7 +164,7 @@ export class Jit {
       this.dv.setUint32(e + JB_COUNT, 0, true);
       try {
         const insns = this.decodeBlock(this.dv.getUint32(e + JB_HOST, true), this.dv.getBigUint64(e + JB_RIP, true));
-        const block = insns.length ? compileBlock(insns) : null;
+        const block = insns.length ? compileBlock(insns, this.allocCell) : null;
         if (!block) { this.stats_.refused++; continue; }
         entries.push(e);
         bodies.push({ type: BLOCK_TYPE, locals: block.locals, code: block.code, exportName: `b${bodies.length}`, count: block.count });
@@ -161,7 +180,7 @@ export class Jit {
     const table = this.table!;
     let exports: WebAssembly.Exports;
     try {
-      const bytes = buildModule(this.importDecls, bodies);
+      const bytes = buildModule(this.importDecls, bodies, [BLOCK_TYPE]);
       const t0 = performance.now();
       exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), this.linkImports!).exports;
       this.stats_.wasmMs += performance.now() - t0;
@@ -191,7 +210,6 @@ export class Jit {
   }
 }
 
-const BLOCK_TYPE: FuncType = { params: [], results: [I32] };
 
 /** Branches a trace cannot continue through: returns and indirect jumps/calls. */
 function endsBlock(i: Insn): boolean {

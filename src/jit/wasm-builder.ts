@@ -9,7 +9,7 @@ export type ValType = typeof I32 | typeof I64;
 /** Instruction opcodes the JIT emits. */
 export const Op = {
   unreachable: 0x00, block: 0x02, loop: 0x03, if: 0x04, else: 0x05, end: 0x0b, br: 0x0c, br_if: 0x0d,
-  return: 0x0f, call: 0x10, drop: 0x1a, select: 0x1b,
+  return: 0x0f, call: 0x10, return_call_indirect: 0x13, drop: 0x1a, select: 0x1b,
   local_get: 0x20, local_set: 0x21, local_tee: 0x22, global_get: 0x23, global_set: 0x24,
   i32_load: 0x28, i64_load: 0x29, i32_load8_u: 0x2d, i32_load16_u: 0x2f,
   i64_load8_u: 0x31, i64_load16_u: 0x33, i64_load32_u: 0x35,
@@ -97,7 +97,8 @@ export interface FuncType { params: ValType[]; results: ValType[] }
 export type Import =
   | { module: string; name: string; kind: 'func'; type: FuncType }
   | { module: string; name: string; kind: 'global'; type: ValType; mutable: boolean }
-  | { module: string; name: string; kind: 'memory'; shared: boolean; min: number; max: number };
+  | { module: string; name: string; kind: 'memory'; shared: boolean; min: number; max: number }
+  | { module: string; name: string; kind: 'table'; min: number };
 
 export interface FuncBody { type: FuncType; locals: ValType[]; code: Uint8Array; exportName: string }
 
@@ -105,8 +106,11 @@ function typeKey(t: FuncType): string {
   return t.params.join(',') + '>' + t.results.join(',');
 }
 
-/** Assemble a module from imports and function bodies (each exported under its name). */
-export function buildModule(imports: Import[], funcs: FuncBody[]): Uint8Array<ArrayBuffer> {
+/**
+ * Assemble a module from imports and function bodies (each exported under its name). `fixedTypes`
+ * get type indices 0, 1, ... in order (code that names a type, like return_call_indirect, relies on it).
+ */
+export function buildModule(imports: Import[], funcs: FuncBody[], fixedTypes: FuncType[] = []): Uint8Array<ArrayBuffer> {
   const types: FuncType[] = [];
   const typeIndex = new Map<string, number>();
   const typeOf = (t: FuncType): number => {
@@ -115,6 +119,7 @@ export function buildModule(imports: Import[], funcs: FuncBody[]): Uint8Array<Ar
     if (i === undefined) { i = types.length; types.push(t); typeIndex.set(k, i); }
     return i;
   };
+  for (const t of fixedTypes) typeOf(t);
   for (const im of imports) if (im.kind === 'func') typeOf(im.type);
   for (const f of funcs) typeOf(f.type);
 
@@ -137,6 +142,7 @@ export function buildModule(imports: Import[], funcs: FuncBody[]): Uint8Array<Ar
     is.name(im.module); is.name(im.name);
     if (im.kind === 'func') { is.byte(0x00); is.u32(typeOf(im.type)); }
     else if (im.kind === 'global') { is.byte(0x03); is.byte(im.type); is.byte(im.mutable ? 1 : 0); }
+    else if (im.kind === 'table') { is.byte(0x01); is.byte(0x70); is.byte(0x00); is.u32(im.min); }
     else { is.byte(0x02); is.byte(im.shared ? 0x03 : 0x01); is.u32(im.min); is.u32(im.max); }
   }
   section(2, is);

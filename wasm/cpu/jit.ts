@@ -7,7 +7,7 @@
 // is installed in this module's function table; run() calls it with call_indirect.
 import {
   JIT_BLOCKS_BASE, JIT_BLOCK_ENTRIES, JIT_BLOCK_SIZE, JB_HOST, JB_GEN, JB_RIP, JB_FN, JB_HITS, JB_COUNT,
-  JB_STATE, JBS_COUNTING, JBS_COMPILED, JBS_REFUSED, JBS_QUEUED, JIT_QUEUE_BASE, JIT_QUEUE_MAX, TLB_ENTRIES,
+  JB_STATE, JL_SLOT, JL_COUNT, JL_EPOCH, JBS_COUNTING, JBS_COMPILED, JBS_REFUSED, JBS_QUEUED, JIT_QUEUE_BASE, JIT_QUEUE_MAX, TLB_ENTRIES,
   TLB_ENTRY_SIZE,
 } from "../layout";
 import { cpl, setAddrSeg } from "./state";
@@ -32,6 +32,20 @@ export let jitExecuted: u64 = 0;
 /** Calls into compiled blocks (statistics). */
 export let jitRuns: u64 = 0;
 export function addJitExecuted(n: u32): void { jitExecuted += <u64>n; jitRuns++; }
+
+/**
+ * Chaining: links are valid while their epoch equals linkEpoch. It moves on whenever a table slot
+ * may change hands (an entry holding a slot is re-keyed) and when the host recycles cells.
+ */
+export let linkEpoch: i32 = 1;
+/** The chaining cell of the exit a block left by (0 = that exit cannot chain). Set by every exit. */
+export let lastLink: u32 = 0;
+/** Point chaining cell `cell` at the block blockAt() just found (`n` instructions). */
+export function linkCell(cell: u32, n: u32): void {
+  store<u32>(cell, blockFn, JL_SLOT);
+  store<u32>(cell, n, JL_COUNT);
+  store<i32>(cell, linkEpoch, JL_EPOCH);
+}
 
 /** Set by blockAt(): whether the instruction after an interpreted one may start a block. */
 export let probeNext: bool = true;
@@ -68,6 +82,7 @@ export function blockAt(lin: u64, remaining: u64): u32 {
   else if (load<u32>(e1, JB_HOST) == h && load<u64>(e1, JB_RIP) == lin) e = e1;
   else {
     e = liveCompiled(e0) ? e1 : e0;
+    if (load<u32>(e, JB_FN) != 0) linkEpoch++; // its slot will get another block: drop every link
     store<u32>(e, h, JB_HOST);
     store<u64>(e, lin, JB_RIP);
     store<u32>(e, JBS_COUNTING, JB_STATE);
