@@ -9,6 +9,8 @@
 //    Debian's kernel boots with `cryptomgr.notests`: its boot-time crypto self-tests are ~56% of its
 //    boot instructions (the kernel itself is unchanged; it only skips the self-tests). One run with the
 //    stock command line (`console=hvc0` only) is kept in the table for honesty.
+//    Each row also shows the share of instructions that ran JIT-compiled, and the same boot on the
+//    interpreter alone (--jit-threshold 0; skipped for the long stock command line).
 // 2. The minimal kernel at 1, 2 and 4 vCPUs (SMP boot).
 //
 // Deterministic mode: virtual time follows instructions and idle time jumps to the next timer, so the
@@ -41,16 +43,18 @@ interface BootResult {
   instructions: bigint;
   perVcpu: bigint[];
   ok: boolean;
+  /** Instructions that ran JIT-compiled. */
+  compiled: number;
 }
 
-async function bootToShell(kernel: Uint8Array, cmdline: string, vcpus: number): Promise<BootResult> {
+async function bootToShell(kernel: Uint8Array, cmdline: string, vcpus: number, jitThreshold?: number): Promise<BootResult> {
   let text = '';
   let atPrompt = false;
   const dec = new TextDecoder();
   const t0 = performance.now();
   const m = await Machine.create(
     wasm,
-    { kernel, initrd, cmdline, memoryMiB: 256, vcpus, deterministic: true },
+    { kernel, initrd, cmdline, memoryMiB: 256, vcpus, deterministic: true, jitThreshold },
     {
       console: (b) => {
         text += dec.decode(b, { stream: true });
@@ -64,13 +68,13 @@ async function bootToShell(kernel: Uint8Array, cmdline: string, vcpus: number): 
   }
   const seconds = (performance.now() - t0) / 1000;
   const s = m.stats();
-  return { seconds, instructions: s.instructions, perVcpu: (s.vcpus ?? []).map((v) => v.instructions), ok: atPrompt };
+  return { seconds, instructions: s.instructions, perVcpu: (s.vcpus ?? []).map((v) => v.instructions), ok: atPrompt, compiled: s.jit?.executed ?? 0 };
 }
 
-async function best(kernel: Uint8Array, cmdline: string, vcpus: number): Promise<BootResult> {
+async function best(kernel: Uint8Array, cmdline: string, vcpus: number, jitThreshold?: number): Promise<BootResult> {
   let b: BootResult | undefined;
   for (let i = 0; i < RUNS; i++) {
-    const r = await bootToShell(kernel, cmdline, vcpus);
+    const r = await bootToShell(kernel, cmdline, vcpus, jitThreshold);
     if (!b || r.seconds < b.seconds) b = r;
   }
   return b!;
@@ -131,27 +135,34 @@ let failed = false;
 // 1. Both kernels to the shell prompt, next to QEMU TCG.
 const qemu = hasQemu();
 const debian = debianKernel();
-const rows: { name: string; path: string; cmdline: string; qemuCmdline: string }[] = [
-  { name: 'minimal 6.12 PVH', path: MINIMAL, cmdline: 'console=hvc0', qemuCmdline: 'console=ttyS0' },
+const rows: { name: string; path: string; cmdline: string; qemuCmdline: string; interpreter: boolean }[] = [
+  { name: 'minimal 6.12 PVH', path: MINIMAL, cmdline: 'console=hvc0', qemuCmdline: 'console=ttyS0', interpreter: true },
 ];
 if (debian) {
   const rel = /vmlinuz-(.*)$/.exec(debian)![1];
-  rows.push({ name: `Debian ${rel}`, path: debian, cmdline: `console=hvc0 ${NOTESTS}`, qemuCmdline: `console=ttyS0 ${NOTESTS}` });
+  rows.push({ name: `Debian ${rel}`, path: debian, cmdline: `console=hvc0 ${NOTESTS}`, qemuCmdline: `console=ttyS0 ${NOTESTS}`, interpreter: true });
   // The stock command line, self-tests included, for honesty.
-  rows.push({ name: `Debian ${rel}`, path: debian, cmdline: 'console=hvc0', qemuCmdline: 'console=ttyS0' });
+  rows.push({ name: `Debian ${rel}`, path: debian, cmdline: 'console=hvc0', qemuCmdline: 'console=ttyS0', interpreter: false });
 }
 console.log(`boot to shell: kernel + ${INITRD.slice(INITRD.lastIndexOf('/') + 1)}, 1 vCPU, 256 MiB, deterministic time`);
-console.log(`${'kernel'.padEnd(28)} ${'command line'.padEnd(32)} ${pad('wall s', 7)} ${pad('guest insns', 14)} ${pad('MIPS', 6)}   QEMU TCG s`);
+console.log(`${'kernel'.padEnd(28)} ${'command line'.padEnd(32)} ${pad('wall s', 7)} ${pad('guest insns', 14)} ${pad('MIPS', 6)} ${pad('compiled', 8)} ${pad('interp. s', 9)}   QEMU TCG s`);
 for (const row of rows) {
   const r = await best(readFileSync(row.path), row.cmdline, 1);
   if (!r.ok) failed = true;
+  let interp = '-';
+  if (row.interpreter) {
+    const i = await best(readFileSync(row.path), row.cmdline, 1, 0);
+    if (!i.ok) failed = true;
+    interp = i.seconds.toFixed(2);
+  }
+  const compiled = `${((100 * r.compiled) / Number(r.instructions)).toFixed(0)}%`;
   let q = process.env.BENCH_NO_QEMU === '1' ? 'skipped' : 'qemu-system-x86_64 absent';
   if (qemu) {
     const s = await qemuToShell(row.path, row.qemuCmdline);
     q = s === undefined ? `no prompt within ${QEMU_TIMEOUT_S} s` : s.toFixed(2);
   }
   console.log(
-    `${row.name.padEnd(28)} ${row.cmdline.padEnd(32)} ${pad(r.seconds.toFixed(2), 7)} ${pad(String(r.instructions), 14)} ${pad(fmtMips(r), 6)}   ${pad(q, 10)}${r.ok ? '' : '  (NO SHELL PROMPT)'}`,
+    `${row.name.padEnd(28)} ${row.cmdline.padEnd(32)} ${pad(r.seconds.toFixed(2), 7)} ${pad(String(r.instructions), 14)} ${pad(fmtMips(r), 6)} ${pad(compiled, 8)} ${pad(interp, 9)}   ${pad(q, 10)}${r.ok ? '' : '  (NO SHELL PROMPT)'}`,
   );
 }
 if (!debian) console.log("Debian's cloud kernel: not in build/debian-kernel/ and scripts/fetch-debian-kernel.sh failed; skipped");
