@@ -33,6 +33,15 @@ export function VcpuPanel({ data }: { data: VcpusMessage | null }) {
             <span>
               up <b>{uptime(data.uptimeMs)}</b>
             </span>
+            <span data-testid="jit-share" title="instructions that ran JIT-compiled, and blocks compiled">
+              {data.jit ? (
+                <>
+                  JIT <b>{(100 * data.jit.compiledShare).toFixed(0)}%</b> · {data.jit.blocks.toLocaleString('en-US')} blocks
+                </>
+              ) : (
+                'interpreter only'
+              )}
+            </span>
           </div>
         )}
       </header>

@@ -17,6 +17,7 @@ export function bootRequest(spec: DemoSpec, base: string = document.baseURI): Bo
     cmdline: spec.cmdline,
     memoryMiB: spec.memoryMiB,
     vcpus: spec.vcpus,
+    jitThreshold: spec.jitThreshold,
     script: spec.script.length ? spec.script : undefined,
     systemMap: spec.systemMap?.text,
   };

@@ -22,6 +22,8 @@ export interface BootRequest {
   cmdline: string;
   memoryMiB?: number;
   vcpus?: number;
+  /** Executions before the JIT compiles a block (0 = interpreter only; absent = the default). */
+  jitThreshold?: number;
   /** Lines typed into the console, one per shell prompt. */
   script?: string[];
   /** System.map text, to symbolise RIPs of a stripped kernel. */
@@ -63,6 +65,8 @@ export interface VcpusMessage {
   mips: number;
   /** Milliseconds since the machine started running. */
   uptimeMs: number;
+  /** The JIT tier so far: blocks compiled and the share of all instructions that ran compiled. */
+  jit?: { blocks: number; compiledShare: number };
 }
 
 export type BootPhase = 'loading' | 'running';

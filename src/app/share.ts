@@ -1,6 +1,7 @@
 // A boot demo as a URL fragment, so a link reproduces it:
 //   #kernel=guests/vmlinuz-6.12-pvh&kernel-sha256=HEX&initrd=…&initrd-sha256=HEX
-//    &cmdline=console%3Dhvc0&vcpus=2&mem=256&script=uname%20-a%0Aecho%20hi
+//    &cmdline=console%3Dhvc0&vcpus=2&mem=256&jit=0&script=uname%20-a%0Aecho%20hi
+// (jit: executions before the JIT compiles a block; 0 = interpreter only; absent = the default)
 // Images are URLs (site-relative or any CORS-enabled host) checked against their SHA-256 on load, or,
 // for a small dropped file, the file itself: kernel-data / initrd-data = base64url(gzip(bytes)) with
 // kernel-name / initrd-name. The legacy query form (?kernel=…&cmdline=…) is read too. Pure.
@@ -29,6 +30,8 @@ export interface DemoSpec {
   cmdline: string;
   vcpus: number;
   memoryMiB: number;
+  /** JIT threshold; undefined = the VM's default, 0 = interpreter only. */
+  jitThreshold?: number;
   /** Lines typed into the console, one per shell prompt, after the first prompt appears. */
   script: string[];
 }
@@ -118,6 +121,13 @@ export function demoFromLocation(hash: string, search: string): { spec: DemoSpec
   if (p.has('vcpus') && vcpus === undefined) errors.push(`vcpus=${p.get('vcpus')} is not a number from 1 to ${MAX_VCPUS_UI}; using 1`);
   const mem = positiveInt(p.get('mem'), 3072);
   if (p.has('mem') && mem === undefined) errors.push(`mem=${p.get('mem')} is not a memory size in MiB; using ${DEFAULT_MEMORY_MIB}`);
+  const jitRaw = p.get('jit');
+  let jitThreshold: number | undefined;
+  if (jitRaw !== null) {
+    const n = Number(jitRaw);
+    if (jitRaw !== '' && Number.isInteger(n) && n >= 0 && n <= 1_000_000) jitThreshold = n;
+    else errors.push(`jit=${jitRaw} is not a whole number from 0 (interpreter only) to 1000000; using the default`);
+  }
   const script = p.get('script');
   return {
     spec: {
@@ -126,6 +136,7 @@ export function demoFromLocation(hash: string, search: string): { spec: DemoSpec
       cmdline: p.get('cmdline') ?? 'console=hvc0',
       vcpus: vcpus ?? 1,
       memoryMiB: mem ?? DEFAULT_MEMORY_MIB,
+      jitThreshold,
       script: script ? script.split(/\r?\n/).filter((l, i, all) => l !== '' || i < all.length - 1) : [],
     },
     errors,
@@ -171,6 +182,7 @@ export function encodeDemo(spec: DemoSpec, hashes: { kernel?: string; initrd?: s
   p.set('cmdline', spec.cmdline);
   if (spec.vcpus !== 1) p.set('vcpus', String(spec.vcpus));
   if (spec.memoryMiB !== DEFAULT_MEMORY_MIB) p.set('mem', String(spec.memoryMiB));
+  if (spec.jitThreshold !== undefined) p.set('jit', String(spec.jitThreshold));
   if (spec.script.length) p.set('script', spec.script.join('\n'));
   if (spec.systemMap) notes.push(`the System.map "${spec.systemMap.name}" is not carried in links`);
   return { fragment: '#' + p.toString().replace(/\+/g, '%20'), notes };

@@ -135,7 +135,9 @@ function snapshot(m: Machine): void {
   });
   const total = totalInstructions(infos);
   lastInstructions = total;
-  post({ type: 'vcpus', vcpus, totalInstructions: total, mips: mipsOf(total - lastTotal, dt), uptimeMs: now - startedAt });
+  const j = m.stats().jit;
+  const jit = j && total > 0n ? { blocks: j.blocks, compiledShare: j.executed / Number(total) } : undefined;
+  post({ type: 'vcpus', vcpus, totalInstructions: total, mips: mipsOf(total - lastTotal, dt), uptimeMs: now - startedAt, jit });
   lastTotal = total;
   lastSnapshotAt = now;
 }
@@ -410,7 +412,7 @@ async function boot(req: BootRequest): Promise<void> {
   try {
     machine = await Machine.create(
       core,
-      { kernel: elf, initrd: initrd?.bytes, cmdline: req.cmdline, memoryMiB: req.memoryMiB, vcpus: req.vcpus },
+      { kernel: elf, initrd: initrd?.bytes, cmdline: req.cmdline, memoryMiB: req.memoryMiB, vcpus: req.vcpus, jitThreshold: req.jitThreshold },
       { console: onConsole },
     );
   } catch (err) {

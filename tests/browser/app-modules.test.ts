@@ -42,6 +42,16 @@ describe('demo links', () => {
     expect(demoFromLocation('', '?kernel=guests/x.elf&cmdline=a').spec!.kernel.url).toBe('guests/x.elf');
     expect(demoFromLocation('', '').spec).toBeNull();
   });
+
+  it('carries the JIT threshold (jit=0 is the interpreter alone) and refuses a bad one', () => {
+    const { fragment } = encodeDemo({ ...LINUX_DEMO, jitThreshold: 0 });
+    expect(fragment).toMatch(/[#&]jit=0(&|$)/);
+    expect(demoFromLocation(fragment, '').spec!.jitThreshold).toBe(0);
+    expect(encodeDemo(LINUX_DEMO).fragment).not.toMatch(/jit=/);
+    const { spec, errors } = demoFromLocation('#kernel=k.elf&jit=-3', '');
+    expect(spec!.jitThreshold).toBeUndefined();
+    expect(errors.join('\n')).toMatch(/jit=-3 is not a whole number from 0/);
+  });
 });
 
 describe('symbols and inspection', () => {

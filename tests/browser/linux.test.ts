@@ -107,6 +107,11 @@ describe('Linux in the browser app', () => {
       expect(rows[0].rip).toMatch(/^[0-9a-f]+$/);
       expect(rows[0].instructions).toBeGreaterThan(10_000_000n);
       expect(rows[0].hypercalls).toBeGreaterThan(0); // Linux made hypercalls on vCPU 0
+      // The JIT tier runs in the page's worker too: most of the boot ran compiled.
+      const jit = await page.$eval('[data-testid="jit-share"]', (e) => e.textContent ?? '');
+      const share = /JIT (\d+)%/.exec(jit);
+      expect(share, `JIT panel text: ${jit}`).not.toBeNull();
+      expect(Number(share![1])).toBeGreaterThan(30);
 
       // Main-thread long tasks from the boot's start to the shell prompt.
       await page.waitForSelector('[data-testid="longtasks"][data-measuring="no"]', { timeout: 5000 });

@@ -17,6 +17,14 @@ describe('parseArgs', () => {
     expect(o.command === 'boot' && o.prompt?.source).toBe('login: $');
   });
 
+  it('--jit-threshold: a whole number, 0 for the interpreter alone; absent means the default', () => {
+    const o = parseArgs(['boot', '--kernel', 'k', '--jit-threshold', '0']);
+    expect(o.command === 'boot' && o.jitThreshold).toBe(0);
+    const d = parseArgs(['boot', '--kernel', 'k']);
+    expect(d.command === 'boot' && d.jitThreshold).toBeUndefined();
+    expect(() => parseArgs(['boot', '--kernel', 'k', '--jit-threshold', 'many'])).toThrow(/--jit-threshold expects a whole number/);
+  });
+
   it('help', () => {
     expect(parseArgs([])).toEqual({ command: 'help' });
     expect(parseArgs(['boot', '--help'])).toEqual({ command: 'help' });
