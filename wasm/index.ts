@@ -155,7 +155,8 @@ export function run(vcpu: i32, budget: i32): i32 {
         const done = r & (JIT_INTERPRET_NEXT - 1);
         executed += <u64>done;
         addJitExecuted(done);
-        if (attention) { interpret = false; if (fault) setStartIp(rip()); }
+        // A fault counts its instruction as executed, as step() does, so counts match the interpreter.
+        if (attention) { interpret = false; if (fault) { setStartIp(rip()); executed++; } }
         else if ((r & JIT_INTERPRET_NEXT) == 0) { pendingLink = lastLink; setRunInstructions(executed); continue; }
       }
     }

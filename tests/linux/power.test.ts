@@ -5,7 +5,8 @@
 //    guest boots again to a shell; the CLI keeps its contract (stop, exit 3);
 //  - a kernel panic (init exits) arrives as SCHEDOP_shutdown(crash) (Linux's Xen panic notifier) →
 //    CLI exit 4 with the last console lines;
-//  - --deterministic: two boots print byte-identical console output.
+//  - --deterministic: two boots print byte-identical console output, and so do the JIT tier and the
+//    interpreter alone.
 // In-process boots run the Machine in deterministic mode (idle time jumps to the next timer), so they
 // take only as long as the instructions do.
 import { spawnSync } from 'node:child_process';
@@ -152,6 +153,28 @@ describe('Linux power paths (minimal 6.12 kernel)', () => {
       expect(a.stdout).toContain(BANNER);
       expect(a.stdout).toMatch(/Wed Jan {2}1 00:00:\d\d UTC 2025/);
       expect(b.stdout === a.stdout, 'the two deterministic boots printed different bytes').toBe(true);
+    },
+    TIMEOUT_MS,
+  );
+
+  it(
+    'CLI --deterministic: the JIT tier and the interpreter alone print the same bytes and count the same instructions',
+    () => {
+      // Blocks never run past the budget and count a faulting instruction as the interpreter does, so
+      // every exit, timer and interrupt lands on the same instruction: the whole boot must agree.
+      const script = scriptFile(['cat /proc/uptime', 'cat /proc/interrupts', 'ls /proc | wc -l', 'poweroff']);
+      const args = ['--cmdline', 'console=hvc0', '--script', script, '--deterministic', '--stats'];
+      const jit = cli([...args, '--jit-threshold', '200']);
+      const interp = cli([...args, '--jit-threshold', '0']);
+      expect(jit.status, `${jit.stderr}\n${tail(jit.stdout)}`).toBe(0);
+      expect(interp.status, `${interp.stderr}\n${tail(interp.stdout)}`).toBe(0);
+      const executed = /jit: blocks=(\d+) .*executed=(\d+)/.exec(jit.stderr);
+      expect(executed, jit.stderr).not.toBeNull();
+      expect(Number(executed![2])).toBeGreaterThan(10_000_000); // the JIT really ran most of it
+      expect(interp.stderr).toMatch(/jit: off/);
+      const count = (s: string) => /stats: instructions=(\d+)/.exec(s)?.[1];
+      expect(count(jit.stderr)).toBe(count(interp.stderr));
+      expect(jit.stdout === interp.stdout, 'JIT and interpreter boots printed different bytes').toBe(true);
     },
     TIMEOUT_MS,
   );
