@@ -62,6 +62,8 @@ export class Jit {
   }
   private table: WebAssembly.Table | null = null;
   private linkEpoch: WebAssembly.Global | null = null;
+  /** Next unused function table slot (0 until the first block: the core's own functions come first). */
+  private nextSlot = 0;
   /** Next chaining cell to hand out (cells are recycled wholesale by moving the link epoch on). */
   private nextCell = 0;
   private readonly allocCell = (): number => {
@@ -194,7 +196,10 @@ export class Jit {
       const e = entries[i];
       let slot = this.dv.getUint32(e + JB_FN, true);
       if (slot === 0) {
-        slot = table.grow(1);
+        // Grow the table in chunks: V8 updates every instance importing it on each grow.
+        if (this.nextSlot === 0) this.nextSlot = table.length;
+        if (this.nextSlot >= table.length) table.grow(Math.max(256, table.length));
+        slot = this.nextSlot++;
         this.dv.setUint32(e + JB_FN, slot, true);
       }
       table.set(slot, exports[b.exportName] as WebAssembly.ExportValue);
