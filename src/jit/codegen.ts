@@ -11,7 +11,7 @@
 //
 // Flag semantics mirror wasm/cpu/flags.ts exactly: the same lazy operations and operands, so the
 // interpreter can evaluate any flag the block left behind.
-import { Bytes, I32, I64, Op, type FuncType, type ValType } from './wasm-builder.ts';
+import { ATOMIC_PREFIX, Bytes, I32, I64, Op, type FuncType, type ValType } from './wasm-builder.ts';
 import { type Insn, type MemOperand, SEG_SS } from './x86-decode.ts';
 import { V_GPR, V_SEG, SEG_SIZE, SEG_BASE, JIT_INTERPRET_NEXT, JL_SLOT, JL_COUNT, JL_EPOCH } from '../../wasm/layout.ts';
 
@@ -22,7 +22,9 @@ const ACC_READ = 0, ACC_WRITE = 1;
 const T_MMIO = 32;
 
 /** Function imports, in index order (see jit.ts). */
-export const FN = { jitHost: 0, jitCond: 1, jitGetCF: 2, jitShift: 3, jitImul: 4 } as const;
+export const FN = {
+  jitHost: 0, jitCond: 1, jitGetCF: 2, jitShift: 3, jitImul: 4,
+} as const;
 /** Global imports, in index order (see jit.ts). */
 export const GL = {
   cpu: 0, curRip: 1, tlb: 2, readReq: 3, writeReq: 4, fault: 5, attention: 6,
@@ -36,9 +38,9 @@ export type CellAllocator = (() => number) | null;
 // Parameters: instructions completed before this block in the chain, and the budget left for it.
 const P_DONE = 0, P_LEFT = 1;
 const L_CPU = 2, L_TLB = 3, L_TE = 4, L_H = 5, L_FOP = 6, L_FSZ = 7, L_LEFT2 = 8;
-const L_EA = 9, L_FA = 10, L_FB = 11, L_FRES = 12, L_FEXP = 13, L_T0 = 14, L_T1 = 15, L_T2 = 16;
-const L_REG0 = 17;
-const LOCALS: ValType[] = [...Array<ValType>(7).fill(I32), ...Array<ValType>(8).fill(I64), ...Array<ValType>(16).fill(I64)];
+const L_EA = 9, L_FA = 10, L_FB = 11, L_FRES = 12, L_FEXP = 13, L_T0 = 14, L_T1 = 15, L_T2 = 16, L_T3 = 17;
+const L_REG0 = 18;
+const LOCALS: ValType[] = [...Array<ValType>(7).fill(I32), ...Array<ValType>(9).fill(I64), ...Array<ValType>(16).fill(I64)];
 /** Every block: (done, left) -> done + its own instructions (| JIT_INTERPRET_NEXT). Type index 0 in its module. */
 export const BLOCK_TYPE: FuncType = { params: [I32, I32], results: [I32] };
 
@@ -59,6 +61,20 @@ function mask(size: number): bigint {
 function signBit(size: number): bigint {
   return SIGN_BITS[size];
 }
+const LOG2 = [0, 0, 1, 0, 2, 0, 0, 0, 3];
+
+/** The i64 atomic instructions by access size (1, 2, 4, 8 bytes). */
+type Rmw = 'add' | 'sub' | 'and' | 'or' | 'xor' | 'xchg' | 'cmpxchg';
+const ATOMIC_LOAD = [Op.i64_atomic_load8_u, Op.i64_atomic_load16_u, Op.i64_atomic_load32_u, Op.i64_atomic_load];
+const RMW: Record<Rmw, number[]> = {
+  add: [Op.i64_atomic_rmw8_add_u, Op.i64_atomic_rmw16_add_u, Op.i64_atomic_rmw32_add_u, Op.i64_atomic_rmw_add],
+  sub: [Op.i64_atomic_rmw8_sub_u, Op.i64_atomic_rmw16_sub_u, Op.i64_atomic_rmw32_sub_u, Op.i64_atomic_rmw_sub],
+  and: [Op.i64_atomic_rmw8_and_u, Op.i64_atomic_rmw16_and_u, Op.i64_atomic_rmw32_and_u, Op.i64_atomic_rmw_and],
+  or: [Op.i64_atomic_rmw8_or_u, Op.i64_atomic_rmw16_or_u, Op.i64_atomic_rmw32_or_u, Op.i64_atomic_rmw_or],
+  xor: [Op.i64_atomic_rmw8_xor_u, Op.i64_atomic_rmw16_xor_u, Op.i64_atomic_rmw32_xor_u, Op.i64_atomic_rmw_xor],
+  xchg: [Op.i64_atomic_rmw8_xchg_u, Op.i64_atomic_rmw16_xchg_u, Op.i64_atomic_rmw32_xchg_u, Op.i64_atomic_rmw_xchg],
+  cmpxchg: [Op.i64_atomic_rmw8_cmpxchg_u, Op.i64_atomic_rmw16_cmpxchg_u, Op.i64_atomic_rmw32_cmpxchg_u, Op.i64_atomic_rmw_cmpxchg],
+};
 
 export interface CompiledBlock { code: Uint8Array; locals: ValType[]; count: number }
 
@@ -121,7 +137,10 @@ class BlockCodegen {
   private gget(g: number): void { this.b.byte(Op.global_get); this.b.u32(g); }
   private gset(g: number): void { this.b.byte(Op.global_set); this.b.u32(g); }
   private call(f: number): void { this.b.byte(Op.call); this.b.u32(f); }
-  private mem(o: number, align: number, offset: number): void { this.b.byte(o); this.b.u32(align); this.b.u32(offset); }
+  private mem(o: number, align: number, offset: number): void {
+    if (o > 0xff) { this.b.byte(ATOMIC_PREFIX); this.b.u32(o & 0xff); } else this.b.byte(o);
+    this.b.u32(align); this.b.u32(offset);
+  }
   private if(type: number = 0x40): void { this.b.byte(Op.if); this.b.byte(type); }
   private else(): void { this.b.byte(Op.else); }
   private end(): void { this.b.byte(Op.end); }
@@ -304,6 +323,26 @@ class BlockCodegen {
     this.ea(m);
     this.host(size, ACC_WRITE, m.faultSeg);
   }
+  /**
+   * Memory E for an atomic read-modify-write (LOCK, XCHG): translated for writing into L_H. Wasm
+   * atomics need natural alignment, so a misaligned operand is left to the interpreter.
+   */
+  private prepareAtomicE(size: number): void {
+    this.ea(this.cur.mem!);
+    this.atomicHost(size);
+  }
+  /** The host address for an atomic access at L_EA into L_H (see prepareAtomicE). */
+  private atomicHost(size: number): void {
+    if (size > 1) {
+      this.get(L_EA); this.op(Op.i32_wrap_i64); this.i32(size - 1); this.op(Op.i32_and);
+      this.if();
+      this.exit(this.k, this.cur.rip, -1, true);
+      this.end();
+    }
+    this.host(size, ACC_WRITE, this.cur.mem!.faultSeg);
+  }
+  /** Atomic `f` at L_H (the address, then its i64 operands, already pushed); leaves the old value. */
+  private rmw(f: Rmw, size: number): void { this.mem(RMW[f][LOG2[size]], LOG2[size], 0); }
 
   // ---- flags ----
   private setFlags(op: number, size: number, a: number, b: number, res: number): void {
@@ -431,8 +470,14 @@ class BlockCodegen {
         return false;
       }
       case 0x86: case 0x87: {
-        if (i.mem) throw new Unsupported(); // XCHG with memory is locked: leave it to the interpreter
         const size = op === 0x86 ? 1 : i.osize;
+        if (i.mem) { // always locked
+          this.prepareAtomicE(size);
+          this.get(L_H); this.getReg(i.reg, size); this.rmw('xchg', size); this.set(L_T0);
+          this.setReg(i.reg, size, () => this.get(L_T0));
+          this.afterWrite();
+          return false;
+        }
         this.getReg(i.rm, size); this.set(L_T0);
         this.getReg(i.reg, size); this.set(L_T1);
         this.setReg(i.rm, size, () => this.get(L_T1));
@@ -515,6 +560,8 @@ class BlockCodegen {
       case 0xfe: case 0xff: return this.group5();
       case 0x11f: return false; // NOP Ev: no memory access
       case 0x1af: this.imul(false); return false;
+      case 0x1b0: case 0x1b1: this.cmpxchg(); return false;
+      case 0x1c0: case 0x1c1: this.xadd(); return false;
       case 0x1b6: case 0x1b7: case 0x1be: case 0x1bf: {
         const src = (op & 1) === 0 ? 1 : 2;
         this.readE(src);
@@ -564,10 +611,24 @@ class BlockCodegen {
       this.aluCompute(aop, size);
       return;
     }
+    if (i.lock) { this.lockedAlu(aop, size); return; }
     this.prepareWriteE(size);
     this.loadMem(size); this.set(L_T0);
     this.aluCompute(aop, size);
     this.store(size, () => this.get(L_T2));
+    this.afterWrite();
+  }
+  /** LOCK op [E], L_T1: one atomic RMW leaves the old value in L_T0, from which the flags follow. */
+  private lockedAlu(aop: number, size: number): void {
+    this.prepareAtomicE(size);
+    const carry = aop === 2 || aop === 3;
+    if (carry) { this.cf(); this.op(Op.i64_extend_i32_u); this.set(L_T3); }
+    this.get(L_H);
+    this.get(L_T1);
+    if (carry) { this.get(L_T3); this.op(Op.i64_add); } // ADC/SBB add/subtract b + carry-in
+    this.rmw(aop === 0 || aop === 2 ? 'add' : aop === 1 ? 'or' : aop === 4 ? 'and' : aop === 6 ? 'xor' : 'sub', size);
+    this.set(L_T0);
+    this.aluCompute(aop, size, carry ? L_T3 : -1);
     this.afterWrite();
   }
   private group1(): void {
@@ -576,8 +637,8 @@ class BlockCodegen {
     this.i64(i.imm & mask(size)); this.set(L_T1);
     this.aluToE(i.reg & 7, size);
   }
-  /** L_T2 = L_T0 op L_T1 at `size` (operands zero-extended), with the lazy flags set. */
-  private aluCompute(aop: number, size: number): void {
+  /** L_T2 = L_T0 op L_T1 at `size` (operands zero-extended), with the lazy flags set. ADC/SBB take the carry-in from `carryLocal` if given. */
+  private aluCompute(aop: number, size: number, carryLocal = -1): void {
     const m = mask(size);
     const masked = (): void => { if (size !== 8) { this.i64(m); this.op(Op.i64_and); } };
     switch (aop) {
@@ -595,7 +656,8 @@ class BlockCodegen {
         this.setFlags(FL_SUB, size, L_T0, L_T1, L_T2);
         return;
       case 2: case 3: { // ADC SBB: the lazy op depends on the carry-in, known only at run time
-        this.cf(); this.op(Op.i64_extend_i32_u); this.set(L_FEXP); // carry-in, parked in a free local
+        if (carryLocal >= 0) this.get(carryLocal); else { this.cf(); this.op(Op.i64_extend_i32_u); }
+        this.set(L_FEXP); // carry-in, parked in a free local
         this.get(L_T0); this.get(L_T1); this.op(aop === 2 ? Op.i64_add : Op.i64_sub);
         this.get(L_FEXP); this.op(aop === 2 ? Op.i64_add : Op.i64_sub);
         masked(); this.set(L_T2);
@@ -737,7 +799,25 @@ class BlockCodegen {
       this.logicFlags(size, () => { this.get(L_T0); this.get(L_T1); this.op(Op.i64_and); });
       return;
     }
-    if (sub !== 2 && sub !== 3) throw new Unsupported(); // MUL/IMUL/DIV/IDIV: the interpreter
+    if (sub >= 4) throw new Unsupported(); // MUL/IMUL/DIV/IDIV: the interpreter
+    if (i.lock) { // NOT, NEG
+      this.prepareAtomicE(size);
+      if (sub === 2) { this.get(L_H); this.i64(mask(size)); this.rmw('xor', size); this.op(Op.drop); this.afterWrite(); return; }
+      // NEG: compare-and-swap until no other writer got in between
+      this.op(Op.loop); this.b.byte(0x40);
+      this.get(L_H); this.mem(ATOMIC_LOAD[LOG2[size]], LOG2[size], 0); this.set(L_T0);
+      this.get(L_H); this.get(L_T0);
+      this.i64(0n); this.get(L_T0); this.op(Op.i64_sub);
+      if (size !== 8) { this.i64(mask(size)); this.op(Op.i64_and); }
+      this.tee(L_T2);
+      this.rmw('cmpxchg', size);
+      this.get(L_T0); this.op(Op.i64_ne); this.op(Op.br_if); this.b.u32(0);
+      this.end();
+      this.i64(0n); this.set(L_T1);
+      this.setFlags(FL_NEG, size, L_T0, L_T1, L_T2);
+      this.afterWrite();
+      return;
+    }
     if (i.mem) { this.prepareWriteE(size); this.loadMem(size); } else this.getReg(i.rm, size);
     this.set(L_T0);
     if (sub === 2) { // NOT: no flags
@@ -758,13 +838,16 @@ class BlockCodegen {
     const sub = i.reg & 7;
     const size = i.op === 0xfe ? 1 : i.osize;
     if (sub === 0 || sub === 1) {
-      if (i.mem) { this.prepareWriteE(size); this.loadMem(size); } else this.getReg(i.rm, size);
+      if (i.lock) {
+        this.prepareAtomicE(size);
+        this.get(L_H); this.i64(1n); this.rmw(sub === 0 ? 'add' : 'sub', size);
+      } else if (i.mem) { this.prepareWriteE(size); this.loadMem(size); } else this.getReg(i.rm, size);
       this.set(L_T0);
       this.cf(); this.op(Op.i64_extend_i32_u); this.set(L_T1); // CF survives INC/DEC
       this.get(L_T0); this.i64(1n); this.op(sub === 0 ? Op.i64_add : Op.i64_sub);
       if (size !== 8) { this.i64(mask(size)); this.op(Op.i64_and); }
       this.set(L_T2);
-      this.writeE(size, () => this.get(L_T2));
+      if (!i.lock) this.writeE(size, () => this.get(L_T2));
       this.get(L_T1); this.set(L_FEXP);
       this.i64(1n); this.set(L_T1);
       this.setFlags(sub === 0 ? FL_INC : FL_DEC, size, L_T0, L_T1, L_T2);
@@ -783,6 +866,54 @@ class BlockCodegen {
     throw new Unsupported();
   }
 
+  /** 0F B0/B1 CMPXCHG: L_T0 = accumulator, L_T1 = destination's old value, flags as CMP. */
+  private cmpxchg(): void {
+    const i = this.cur;
+    const size = i.op === 0x1b0 ? 1 : i.osize;
+    if (i.lock) {
+      this.prepareAtomicE(size);
+      this.getReg(RAX, size); this.set(L_T0);
+      this.get(L_H); this.get(L_T0); this.getReg(i.reg, size); this.rmw('cmpxchg', size); this.set(L_T1);
+    } else if (i.mem) {
+      this.prepareWriteE(size);
+      this.loadMem(size); this.set(L_T1);
+      this.getReg(RAX, size); this.set(L_T0);
+      // The destination is always written: the source if equal, else its own value.
+      this.store(size, () => {
+        this.getReg(i.reg, size); this.get(L_T1);
+        this.get(L_T0); this.get(L_T1); this.op(Op.i64_eq); this.op(Op.select);
+      });
+    } else {
+      this.getReg(RAX, size); this.set(L_T0);
+      this.getReg(i.rm, size); this.set(L_T1);
+      this.getReg(i.reg, size); this.set(L_T3);
+    }
+    this.aluCompute(7, size);
+    this.get(L_T0); this.get(L_T1); this.op(Op.i64_eq);
+    this.if();
+    if (!i.mem) this.setReg(i.rm, size, () => this.get(L_T3));
+    this.else();
+    if (!i.mem) this.setReg(i.rm, size, () => this.get(L_T1)); // written back, as the interpreter does
+    this.setReg(RAX, size, () => this.get(L_T1));
+    this.end();
+    if (i.mem) this.afterWrite();
+  }
+  /** 0F C0/C1 XADD: L_T0 = destination's old value, L_T1 = source, L_T2 = sum. */
+  private xadd(): void {
+    const i = this.cur;
+    const size = i.op === 0x1c0 ? 1 : i.osize;
+    this.getReg(i.reg, size); this.set(L_T1);
+    if (i.lock) {
+      this.prepareAtomicE(size);
+      this.get(L_H); this.get(L_T1); this.rmw('add', size);
+    } else if (i.mem) { this.prepareWriteE(size); this.loadMem(size); } else this.getReg(i.rm, size);
+    this.set(L_T0);
+    this.aluCompute(0, size);
+    if (i.mem && !i.lock) this.store(size, () => this.get(L_T2));
+    this.setReg(i.reg, size, () => this.get(L_T0));
+    if (!i.mem) this.setReg(i.rm, size, () => this.get(L_T2)); // after G: XADD r, r keeps the sum
+    if (i.mem) this.afterWrite();
+  }
   /** Wrap the body: the prologue caches the core's vCPU and TLB addresses; the end is one more exit. */
   finish(count: number, next: bigint): Uint8Array {
     if (!this.endsWithBranch) this.exit(count, next, -1, false, true);
@@ -812,6 +943,7 @@ function regsUsed(i: Insn): number {
   if ((op >= 0x50 && op <= 0x5f) || (op >= 0x90 && op <= 0x97) || (op >= 0xb0 && op <= 0xbf) || (op >= 0x1c8 && op <= 0x1cf)) add(i.opReg);
   // Implicit operands: rAX, rCX (shift counts), rDX, rSP, rBP.
   if (op < 0x40 || (op >= 0x90 && op <= 0x99) || op === 0xa8 || op === 0xa9 || op === 0xf6 || op === 0xf7) m |= 1 << RAX;
+  if (op === 0x1b0 || op === 0x1b1) m |= 1 << RAX;
   if (op === 0x99 || op === 0xf6 || op === 0xf7) m |= 1 << RDX;
   if (op === 0xd2 || op === 0xd3) m |= 1 << RCX;
   if ((op >= 0x50 && op <= 0x5f) || op === 0x68 || op === 0x6a || op === 0xc2 || op === 0xc3 || op === 0xc9 || op === 0xe8 || op === 0xff) m |= 1 << RSP;

@@ -28,7 +28,20 @@ export const Op = {
   i64_rotl: 0x89, i64_rotr: 0x8a,
   i32_wrap_i64: 0xa7, i64_extend_i32_s: 0xac, i64_extend_i32_u: 0xad,
   i64_extend8_s: 0xc2, i64_extend16_s: 0xc3, i64_extend32_s: 0xc4,
+  // Atomic memory instructions (threads proposal), written 0xfeNN: the 0xFE prefix, then NN as a u32.
+  // Their memarg alignment must be the access's natural one, and the address aligned (else a trap).
+  i64_atomic_load: 0xfe11, i64_atomic_load8_u: 0xfe14, i64_atomic_load16_u: 0xfe15, i64_atomic_load32_u: 0xfe16,
+  i64_atomic_rmw_add: 0xfe1f, i64_atomic_rmw8_add_u: 0xfe22, i64_atomic_rmw16_add_u: 0xfe23, i64_atomic_rmw32_add_u: 0xfe24,
+  i64_atomic_rmw_sub: 0xfe26, i64_atomic_rmw8_sub_u: 0xfe29, i64_atomic_rmw16_sub_u: 0xfe2a, i64_atomic_rmw32_sub_u: 0xfe2b,
+  i64_atomic_rmw_and: 0xfe2d, i64_atomic_rmw8_and_u: 0xfe30, i64_atomic_rmw16_and_u: 0xfe31, i64_atomic_rmw32_and_u: 0xfe32,
+  i64_atomic_rmw_or: 0xfe34, i64_atomic_rmw8_or_u: 0xfe37, i64_atomic_rmw16_or_u: 0xfe38, i64_atomic_rmw32_or_u: 0xfe39,
+  i64_atomic_rmw_xor: 0xfe3b, i64_atomic_rmw8_xor_u: 0xfe3e, i64_atomic_rmw16_xor_u: 0xfe3f, i64_atomic_rmw32_xor_u: 0xfe40,
+  i64_atomic_rmw_xchg: 0xfe42, i64_atomic_rmw8_xchg_u: 0xfe45, i64_atomic_rmw16_xchg_u: 0xfe46, i64_atomic_rmw32_xchg_u: 0xfe47,
+  i64_atomic_rmw_cmpxchg: 0xfe49, i64_atomic_rmw8_cmpxchg_u: 0xfe4c, i64_atomic_rmw16_cmpxchg_u: 0xfe4d,
+  i64_atomic_rmw32_cmpxchg_u: 0xfe4e,
 } as const;
+/** The prefix byte of the 0xfeNN codes in Op. */
+export const ATOMIC_PREFIX = 0xfe;
 
 /** Growable byte buffer with the LEB128 encodings wasm uses. */
 export class Bytes {

@@ -35,6 +35,8 @@ export interface Insn {
   rexW: boolean;
   prefix66: boolean;
   rep: number;
+  /** LOCK (F0): only on the memory forms lockable() accepts. */
+  lock: boolean;
   /** ModRM fields (reg and rm extended by REX.R / REX.B); mod = -1 without ModRM. */
   mod: number;
   reg: number;
@@ -91,6 +93,7 @@ for (let c = 0; c < 16; c++) {
   FORMS.set(0x190 + c, M);
 }
 FORMS.set(0x1af, M);
+for (const o of [0x1b0, 0x1b1, 0x1c0, 0x1c1]) FORMS.set(o, M);
 for (const o of [0x1b6, 0x1b7, 0x1be, 0x1bf]) FORMS.set(o, M);
 for (let r = 0; r < 8; r++) FORMS.set(0x1c8 + r, NONE); // bswap
 
@@ -103,15 +106,16 @@ export function decodeInsn(bytes: Uint8Array, off: number, rip: bigint): Insn | 
     return bytes[off++];
   };
   try {
-    let p66 = false, rep = 0, override = SEG_NONE;
+    let p66 = false, rep = 0, override = SEG_NONE, lock = false;
     let b = byte();
     for (;;) {
       if (b === 0x66) p66 = true;
       else if (b === 0xf2 || b === 0xf3) rep = b;
       else if (b === 0x64) override = SEG_FS;
       else if (b === 0x65) override = SEG_GS;
+      else if (b === 0xf0) lock = true;
       else if (b === 0x2e || b === 0x3e || b === 0x26 || b === 0x36) { /* ignored in 64-bit mode */ }
-      else break; // 0x67 and 0xf0 are not in the subset
+      else break; // 0x67 is not in the subset
       b = byte();
     }
     let rex = 0;
@@ -126,7 +130,7 @@ export function decodeInsn(bytes: Uint8Array, off: number, rip: bigint): Insn | 
     const rexW = (rex & 8) !== 0;
     const osize = rexW ? 8 : p66 ? 2 : 4;
     const insn: Insn = {
-      rip, next: 0n, len: 0, op, osize, hasRex: rex !== 0, rexW, prefix66: p66, rep,
+      rip, next: 0n, len: 0, op, osize, hasRex: rex !== 0, rexW, prefix66: p66, rep, lock,
       mod: -1, reg: 0, rm: 0, mem: null, imm: 0n, opReg: (op & 7) | ((rex & 1) << 3), followed: false,
     };
     if (form.modrm) {
@@ -165,6 +169,7 @@ export function decodeInsn(bytes: Uint8Array, off: number, rip: bigint): Insn | 
       case 'rel8': insn.imm = s32(byte, 1); break;
       case 'rel32': insn.imm = s32(byte, 4); break;
     }
+    if (lock && !lockable(insn)) return null; // #UD: the interpreter raises it
     insn.len = off - start;
     insn.next = BigInt.asUintN(64, rip + BigInt(insn.len));
     if (insn.mem?.ripRel) insn.mem.disp = BigInt.asUintN(64, insn.next + insn.mem.disp); // now absolute
@@ -173,6 +178,20 @@ export function decodeInsn(bytes: Uint8Array, off: number, rip: bigint): Insn | 
     if (e instanceof RangeError) return null;
     throw e;
   }
+}
+
+/** The read-modify-write memory forms LOCK may prefix. */
+function lockable(i: Insn): boolean {
+  if (!i.mem) return false;
+  const op = i.op, sub = i.reg & 7;
+  if (op < 0x40) return (op & 7) < 2 && op >> 3 !== 7; // ALU E,G except CMP
+  switch (op) {
+    case 0x80: case 0x81: case 0x83: return sub !== 7;
+    case 0x86: case 0x87: case 0x1b0: case 0x1b1: case 0x1c0: case 0x1c1: return true;
+    case 0xf6: case 0xf7: return sub === 2 || sub === 3;
+    case 0xfe: case 0xff: return sub < 2;
+  }
+  return false;
 }
 
 /** Little-endian unsigned immediate of n bytes. */
