@@ -23,7 +23,7 @@ const T_MMIO = 32;
 
 /** Function imports, in index order (see jit.ts). */
 export const FN = {
-  jitHost: 0, jitCond: 1, jitGetCF: 2, jitShift: 3, jitImul: 4,
+  jitHost: 0, jitCond: 1, jitGetCF: 2, jitShift: 3, jitImul: 4, jitBitOp: 5,
 } as const;
 /** Global imports, in index order (see jit.ts). */
 export const GL = {
@@ -560,6 +560,11 @@ class BlockCodegen {
       case 0xfe: case 0xff: return this.group5();
       case 0x11f: return false; // NOP Ev: no memory access
       case 0x1af: this.imul(false); return false;
+      case 0x1a3: case 0x1ab: case 0x1b3: case 0x1bb: this.bitTest((op >> 3) & 3, false); return false;
+      case 0x1ba:
+        if ((i.reg & 7) < 4) throw new Unsupported(); // #UD
+        this.bitTest((i.reg & 7) - 4, true);
+        return false;
       case 0x1b0: case 0x1b1: this.cmpxchg(); return false;
       case 0x1c0: case 0x1c1: this.xadd(); return false;
       case 0x1b6: case 0x1b7: case 0x1be: case 0x1bf: {
@@ -866,6 +871,46 @@ class BlockCodegen {
     throw new Unsupported();
   }
 
+  /** BT/BTS/BTR/BTC (op 0-3) with the bit offset in G or an imm8. */
+  private bitTest(op: number, imm: boolean): void {
+    const i = this.cur;
+    const size = i.osize;
+    const bit = (): void => {
+      if (imm) this.i32(Number(i.imm & BigInt(size * 8 - 1)));
+      else { this.get(this.R(i.reg)); this.op(Op.i32_wrap_i64); this.i32(size * 8 - 1); this.op(Op.i32_and); }
+    };
+    const m = i.mem;
+    if (m) {
+      this.ea(m);
+      if (!imm) { // a bit string: the signed offset in G also selects the operand-sized word holding the bit
+        this.get(L_EA);
+        this.getReg(i.reg, size); this.sext(size); this.i64(BigInt(3 + LOG2[size])); this.op(Op.i64_shr_s);
+        this.i64(BigInt(LOG2[size])); this.op(Op.i64_shl);
+        this.op(Op.i64_add); this.set(L_EA);
+      }
+      if (op !== 0 && i.lock) {
+        this.atomicHost(size);
+        this.get(L_H);
+        this.i64(1n); bit(); this.op(Op.i64_extend_i32_u); this.op(Op.i64_shl);
+        if (op === 2) { this.i64(-1n); this.op(Op.i64_xor); }
+        this.rmw(op === 1 ? 'or' : op === 2 ? 'and' : 'xor', size);
+        this.set(L_T0);
+        this.flush();
+        this.i32(0); this.get(L_T0); bit(); this.call(FN.jitBitOp); this.op(Op.drop); // CF from the old value
+        this.afterWrite();
+        return;
+      }
+      this.host(size, op !== 0 ? ACC_WRITE : ACC_READ, m.faultSeg);
+      this.loadMem(size);
+    } else this.getReg(i.rm, size);
+    this.set(L_T0);
+    this.flush();
+    this.i32(op); this.get(L_T0); bit(); this.call(FN.jitBitOp);
+    if (op === 0) { this.op(Op.drop); return; }
+    this.set(L_T2);
+    this.writeE(size, () => this.get(L_T2));
+    if (m) this.afterWrite();
+  }
   /** 0F B0/B1 CMPXCHG: L_T0 = accumulator, L_T1 = destination's old value, flags as CMP. */
   private cmpxchg(): void {
     const i = this.cur;

@@ -43,6 +43,7 @@ const FUNC_IMPORTS: Array<[string, { params: Array<typeof I32 | typeof I64>; res
   ['jitGetCF', { params: [], results: [I32] }],
   ['jitShift', { params: [I32, I32, I64, I32], results: [I64] }],
   ['jitImul', { params: [I64, I64, I32], results: [I64] }],
+  ['jitBitOp', { params: [I32, I64, I32], results: [I64] }],
 ];
 const GLOBAL_IMPORTS: Array<[string, typeof I32 | typeof I64]> = [
   ['cpu', I32], ['curRip', I64], ['tlb', I32], ['readReq', I32], ['writeReq', I32], ['fault', I32], ['attention', I32],

@@ -93,7 +93,8 @@ for (let c = 0; c < 16; c++) {
   FORMS.set(0x190 + c, M);
 }
 FORMS.set(0x1af, M);
-for (const o of [0x1b0, 0x1b1, 0x1c0, 0x1c1]) FORMS.set(o, M);
+for (const o of [0x1a3, 0x1ab, 0x1b3, 0x1bb, 0x1b0, 0x1b1, 0x1c0, 0x1c1]) FORMS.set(o, M);
+FORMS.set(0x1ba, MB);
 for (const o of [0x1b6, 0x1b7, 0x1be, 0x1bf]) FORMS.set(o, M);
 for (let r = 0; r < 8; r++) FORMS.set(0x1c8 + r, NONE); // bswap
 
@@ -187,9 +188,10 @@ function lockable(i: Insn): boolean {
   if (op < 0x40) return (op & 7) < 2 && op >> 3 !== 7; // ALU E,G except CMP
   switch (op) {
     case 0x80: case 0x81: case 0x83: return sub !== 7;
-    case 0x86: case 0x87: case 0x1b0: case 0x1b1: case 0x1c0: case 0x1c1: return true;
+    case 0x86: case 0x87: case 0x1b0: case 0x1b1: case 0x1c0: case 0x1c1: case 0x1ab: case 0x1b3: case 0x1bb: return true;
     case 0xf6: case 0xf7: return sub === 2 || sub === 3;
     case 0xfe: case 0xff: return sub < 2;
+    case 0x1ba: return sub >= 5;
   }
   return false;
 }

@@ -17,6 +17,7 @@ import { pageGen, hostPage, markCodePage } from "./codepages";
 import { cond, getCF } from "./flags";
 import { shiftValue } from "../exec/shift";
 import { imulTrunc } from "../exec/alu";
+import { bitOpValue } from "../exec/bits";
 
 /** The host compiles the queued blocks (JIT_QUEUE_BASE), writing JB_FN and JB_COUNT (0 = refused) of each. */
 @external("env", "jitCompile")
@@ -167,3 +168,7 @@ export function jitShift(op: i32, size: i32, a: u64, rawCount: i32): u64 {
 }
 
 export function jitImul(a: u64, b: u64, size: i32): u64 { return imulTrunc(a, b, size); }
+
+/** BT/BTS/BTR/BTC (op 0..3) on a value: sets CF, returns the new value. */
+export function jitBitOp(op: i32, v: u64, bit: i32): u64 { return bitOpValue(op, v, <u64>1 << <u64>bit); }
+

@@ -24,11 +24,8 @@ function bitOp(op: i32, imm: bool): void {
     const idx = regIndex(rmField, size);
     const v = readReg(idx, size);
     const bit = offset & <u64>(bits - 1);
-    const mask: u64 = <u64>1 << bit;
-    setFlagBit(RFLAGS_CF, (v & mask) != 0);
-    if (op == 1) writeReg(idx, size, v | mask);
-    else if (op == 2) writeReg(idx, size, v & ~mask);
-    else if (op == 3) writeReg(idx, size, v ^ mask);
+    const r = bitOpValue(op, v, <u64>1 << bit);
+    if (op != 0) writeReg(idx, size, r);
     return;
   }
   // Memory: the bit string starts at the operand; a register offset is signed and selects the
@@ -60,8 +57,13 @@ function bitOp(op: i32, imm: bool): void {
   probeWrite(lin, size);
   const v = readN(lin, size);
   if (fault) return;
+  writeN(lin, size, bitOpValue(op, v, mask));
+}
+
+/** CF = the bit of `v` in `mask`; returns `v` with that bit set (1), cleared (2), flipped (3) or kept (0 BT). */
+export function bitOpValue(op: i32, v: u64, mask: u64): u64 {
   setFlagBit(RFLAGS_CF, (v & mask) != 0);
-  writeN(lin, size, op == 1 ? (v | mask) : op == 2 ? (v & ~mask) : (v ^ mask));
+  return op == 1 ? (v | mask) : op == 2 ? (v & ~mask) : op == 3 ? (v ^ mask) : v;
 }
 
 /** Atomic BTS/BTR/BTC on the word at host address h; returns the old value. */
