@@ -23,12 +23,12 @@ const T_MMIO = 32;
 
 /** Function imports, in index order (see jit.ts). */
 export const FN = {
-  jitHost: 0, jitCond: 1, jitGetCF: 2, jitShift: 3, jitImul: 4, jitBitOp: 5,
+  jitHost: 0, jitCond: 1, jitGetCF: 2, jitShift: 3, jitImul: 4, jitBitOp: 5, jitMul: 6, jitDiv: 7,
 } as const;
 /** Global imports, in index order (see jit.ts). */
 export const GL = {
   cpu: 0, curRip: 1, tlb: 2, readReq: 3, writeReq: 4, fault: 5, attention: 6,
-  lzOp: 7, lzA: 8, lzB: 9, lzRes: 10, lzSize: 11, lzExplicit: 12, linkEpoch: 13, lastLink: 14,
+  lzOp: 7, lzA: 8, lzB: 9, lzRes: 10, lzSize: 11, lzExplicit: 12, linkEpoch: 13, lastLink: 14, mulDivLo: 15, mulDivHi: 16,
 } as const;
 
 /** Hands out chaining cells (JIT_LINKS_BASE) to exits; null disables chaining. */
@@ -804,7 +804,7 @@ class BlockCodegen {
       this.logicFlags(size, () => { this.get(L_T0); this.get(L_T1); this.op(Op.i64_and); });
       return;
     }
-    if (sub >= 4) throw new Unsupported(); // MUL/IMUL/DIV/IDIV: the interpreter
+    if (sub >= 4) { this.mulDiv(sub, size); return; }
     if (i.lock) { // NOT, NEG
       this.prepareAtomicE(size);
       if (sub === 2) { this.get(L_H); this.i64(mask(size)); this.rmw('xor', size); this.op(Op.drop); this.afterWrite(); return; }
@@ -836,6 +836,33 @@ class BlockCodegen {
     }
     this.writeE(size, () => this.get(L_T2));
     if (i.mem) this.afterWrite();
+  }
+  /** F6/F7 /4-/7: MUL, IMUL, DIV, IDIV through the core (wasm/exec/alu.ts), which raises #DE. */
+  private mulDiv(sub: number, size: number): void {
+    const signed = sub & 1;
+    this.readE(size); this.set(L_T0);
+    if (sub <= 5) {
+      this.getReg(RAX, size); this.get(L_T0); this.i32(size); this.i32(signed);
+      this.call(FN.jitMul); this.set(L_T1);
+      this.flags = { kind: 'mem' }; // the core set them all (nothing it reads was left in the locals)
+      if (size === 1) { this.setReg(RAX, 2, () => this.get(L_T1)); return; }
+      this.gget(GL.mulDivHi); this.set(L_T2);
+      this.setReg(RAX, size, () => this.get(L_T1));
+      this.setReg(RDX, size, () => this.get(L_T2));
+      return;
+    }
+    if (size === 1) { this.getReg(RAX, 2); this.i64(0n); } else { this.getReg(RAX, size); this.getReg(RDX, size); }
+    this.get(L_T0); this.i32(size); this.i32(signed);
+    this.call(FN.jitDiv); this.op(Op.i32_eqz);
+    this.if();
+    this.exit(this.k, this.cur.rip, -1, true); // #DE raised: nothing changed
+    this.end();
+    if (size === 1) {
+      this.setReg(RAX, 2, () => { this.gget(GL.mulDivHi); this.i64(8n); this.op(Op.i64_shl); this.gget(GL.mulDivLo); this.op(Op.i64_or); });
+      return;
+    }
+    this.setReg(RAX, size, () => this.gget(GL.mulDivLo));
+    this.setReg(RDX, size, () => this.gget(GL.mulDivHi));
   }
   /** FE/FF: INC, DEC, CALL/JMP near indirect, PUSH. Returns true for the branches. */
   private group5(): boolean {

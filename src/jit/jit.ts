@@ -44,11 +44,13 @@ const FUNC_IMPORTS: Array<[string, { params: Array<typeof I32 | typeof I64>; res
   ['jitShift', { params: [I32, I32, I64, I32], results: [I64] }],
   ['jitImul', { params: [I64, I64, I32], results: [I64] }],
   ['jitBitOp', { params: [I32, I64, I32], results: [I64] }],
+  ['jitMul', { params: [I64, I64, I32, I32], results: [I64] }],
+  ['jitDiv', { params: [I64, I64, I64, I32, I32], results: [I32] }],
 ];
 const GLOBAL_IMPORTS: Array<[string, typeof I32 | typeof I64]> = [
   ['cpu', I32], ['curRip', I64], ['tlb', I32], ['readReq', I32], ['writeReq', I32], ['fault', I32], ['attention', I32],
   ['lzOp', I32], ['lzA', I64], ['lzB', I64], ['lzRes', I64], ['lzSize', I32], ['lzExplicit', I64],
-  ['linkEpoch', I32], ['lastLink', I32],
+  ['linkEpoch', I32], ['lastLink', I32], ['mulDivLo', I64], ['mulDivHi', I64],
 ];
 
 export class Jit {

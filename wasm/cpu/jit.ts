@@ -16,7 +16,7 @@ import { tlb, readReq, writeReq, entryFor, ACC_WRITE, T_MMIO, T_NX, T_USER, TAG_
 import { pageGen, hostPage, markCodePage } from "./codepages";
 import { cond, getCF } from "./flags";
 import { shiftValue } from "../exec/shift";
-import { imulTrunc } from "../exec/alu";
+import { imulTrunc, mulValue, divValue } from "../exec/alu";
 import { bitOpValue } from "../exec/bits";
 
 /** The host compiles the queued blocks (JIT_QUEUE_BASE), writing JB_FN and JB_COUNT (0 = refused) of each. */
@@ -171,4 +171,12 @@ export function jitImul(a: u64, b: u64, size: i32): u64 { return imulTrunc(a, b,
 
 /** BT/BTS/BTR/BTC (op 0..3) on a value: sets CF, returns the new value. */
 export function jitBitOp(op: i32, v: u64, bit: i32): u64 { return bitOpValue(op, v, <u64>1 << <u64>bit); }
+
+/** One-operand MUL/IMUL: returns the low half (AX for bytes); the high half is in mulDivHi. */
+export function jitMul(a: u64, src: u64, size: i32, signed: i32): u64 { return mulValue(a, src, size, signed != 0); }
+
+/** DIV/IDIV: 1 with the quotient in mulDivLo and the remainder in mulDivHi, or 0 after raising #DE. */
+export function jitDiv(lo: u64, hi: u64, src: u64, size: i32, signed: i32): i32 {
+  return divValue(lo, hi, src, size, signed != 0) ? 1 : 0;
+}
 

@@ -225,18 +225,28 @@ export function mulHiS64(a: u64, b: u64): u64 {
   return (<i64>(v << sh)) >> sh;
 }
 
+/** Results beyond a return value (the JIT reads them too): mulValue's high half or divValue's remainder, and divValue's quotient. */
+export let mulDivHi: u64 = 0;
+export let mulDivLo: u64 = 0;
+
 /** One-operand MUL/IMUL: rDX:rAX (or AX) = rAX * src. */
 function mul(src: u64, size: i32, signed: bool): void {
+  const lo = mulValue(readReg(0, size), src, size, signed);
+  if (size == 1) { writeReg(0, 2, lo); return; }
+  writeReg(0, size, lo);
+  writeReg(2, size, mulDivHi);
+}
+
+/** a * src at `size` with the flags set: returns the low half (the whole of AX for bytes), the high half in mulDivHi. */
+export function mulValue(a: u64, src: u64, size: i32, signed: bool): u64 {
   const m = sizeMask(size);
   if (size == 1) {
-    const a = readReg(0, 1);
     const r: u64 = signed ? <u64>(sext(a, 1) * sext(src, 1)) & 0xffff : (a * src) & 0xffff;
-    writeReg(0, 2, r);
     const over = signed ? sext(r, 2) != sext(r & 0xff, 1) : (r >> 8) != 0;
     setResultFlags(r & 0xff, 1, over, over, false);
-    return;
+    mulDivHi = 0;
+    return r;
   }
-  const a = readReg(0, size);
   let lo: u64, hi: u64;
   if (size == 8) {
     lo = a * src;
@@ -246,10 +256,10 @@ function mul(src: u64, size: i32, signed: bool): void {
     lo = p & m;
     hi = (p >> (<u64>size << 3)) & m;
   }
-  writeReg(0, size, lo);
-  writeReg(2, size, hi);
   const over = signed ? hi != ((lo & signBit(size)) != 0 ? m : 0) : hi != 0;
   setResultFlags(lo, size, over, over, false);
+  mulDivHi = hi;
+  return lo;
 }
 
 /** Two- and three-operand IMUL: returns the truncated product and sets CF/OF. */
@@ -290,38 +300,43 @@ function divU128(hi: u64, lo: u64, d: u64): bool {
 }
 
 function div(src: u64, size: i32, signed: bool): void {
+  if (!divValue(readReg(0, size == 1 ? 2 : size), size == 1 ? 0 : readReg(2, size), src, size, signed)) return;
+  if (size == 1) { writeReg(0, 2, (mulDivHi << 8) | mulDivLo); return; }
+  writeReg(0, size, mulDivLo);
+  writeReg(2, size, mulDivHi);
+}
+
+/**
+ * hi:lo / src at `size` (for bytes, lo is AX and hi unused): quotient in mulDivLo, remainder in
+ * mulDivHi. Returns false after raising #DE (zero divisor, or a quotient that does not fit).
+ */
+export function divValue(lo: u64, hi: u64, src: u64, size: i32, signed: bool): bool {
   const m = sizeMask(size);
-  if ((src & m) == 0) { raise(EXC_DE, -1); return; }
+  if ((src & m) == 0) { raise(EXC_DE, -1); return false; }
+  let q: u64, r: u64;
   if (size == 1) {
-    const a = readReg(0, 2);
-    let q: u64, r: u64;
     if (signed) {
-      const n = sext(a, 2), d = sext(src, 1);
+      const n = sext(lo, 2), d = sext(src, 1);
       const qs = n / d;
-      if (qs > 127 || qs < -128) { raise(EXC_DE, -1); return; }
+      if (qs > 127 || qs < -128) { raise(EXC_DE, -1); return false; }
       q = <u64>qs & 0xff; r = <u64>(n % d) & 0xff;
     } else {
-      const qu = a / src;
-      if (qu > 0xff) { raise(EXC_DE, -1); return; }
-      q = qu; r = a % src;
+      const qu = lo / src;
+      if (qu > 0xff) { raise(EXC_DE, -1); return false; }
+      q = qu; r = lo % src;
     }
-    writeReg(0, 2, (r << 8) | q);
-    return;
-  }
-  const lo = readReg(0, size), hi = readReg(2, size);
-  let q: u64, r: u64;
-  if (size == 8) {
+  } else if (size == 8) {
     if (!signed) {
-      if (!divU128(hi, lo, src)) { raise(EXC_DE, -1); return; }
+      if (!divU128(hi, lo, src)) { raise(EXC_DE, -1); return false; }
       q = qLo; r = rem;
     } else {
       const negN = <i64>hi < 0, negD = <i64>src < 0;
       let nHi = hi, nLo = lo;
       if (negN) { nLo = ~lo + 1; nHi = ~hi + (nLo == 0 ? 1 : 0); }
       const d = negD ? 0 - src : src;
-      if (!divU128(nHi, nLo, d)) { raise(EXC_DE, -1); return; }
+      if (!divU128(nHi, nLo, d)) { raise(EXC_DE, -1); return false; }
       const negQ = negN != negD;
-      if (negQ ? qLo > 0x8000000000000000 : qLo > 0x7fffffffffffffff) { raise(EXC_DE, -1); return; }
+      if (negQ ? qLo > 0x8000000000000000 : qLo > 0x7fffffffffffffff) { raise(EXC_DE, -1); return false; }
       q = negQ ? 0 - qLo : qLo;
       r = negN ? 0 - rem : rem;
     }
@@ -330,19 +345,20 @@ function div(src: u64, size: i32, signed: bool): void {
     const n = (hi << bits) | lo;
     if (!signed) {
       const qu = n / src;
-      if (qu > m) { raise(EXC_DE, -1); return; }
+      if (qu > m) { raise(EXC_DE, -1); return false; }
       q = qu; r = n % src;
     } else {
       const ns = size == 2 ? sext(n, 4) : <i64>n, d = sext(src, size);
-      if (d == -1 && ns == i64.MIN_VALUE) { raise(EXC_DE, -1); return; }
+      if (d == -1 && ns == i64.MIN_VALUE) { raise(EXC_DE, -1); return false; }
       const qs = ns / d;
       const lim = <i64>1 << <i64>(bits - 1);
-      if (qs >= lim || qs < -lim) { raise(EXC_DE, -1); return; }
+      if (qs >= lim || qs < -lim) { raise(EXC_DE, -1); return false; }
       q = <u64>qs & m; r = <u64>(ns % d) & m;
     }
   }
-  writeReg(0, size, q & m);
-  writeReg(2, size, r & m);
+  mulDivLo = q & m;
+  mulDivHi = r & m;
+  return true;
 }
 
 /** 0F AF: IMUL Gv, Ev. */
