@@ -30,7 +30,7 @@ import { blockAt, blockFn, jitOn, addJitExecuted, probeNext, linkCell, lastLink 
 import { noteVcpu, invalidateCodePage } from "./cpu/codepages";
 
 // The JIT tier's interface: compiled blocks import these (see src/jit/).
-export { jitHost, jitCond, jitGetCF, jitShift, jitImul, jitBitOp, jitMul, jitDiv, setJitThreshold,
+export { jitHost, jitCond, jitGetCF, jitShift, jitImul, jitBitOp, jitMul, jitDiv, jitBitScan, setJitThreshold,
   jitExecuted, jitRuns, linkEpoch, lastLink } from "./cpu/jit";
 export { mulDivLo, mulDivHi } from "./exec/alu";
 export { cpu, curRip } from "./cpu/state";

@@ -23,7 +23,7 @@ const T_MMIO = 32;
 
 /** Function imports, in index order (see jit.ts). */
 export const FN = {
-  jitHost: 0, jitCond: 1, jitGetCF: 2, jitShift: 3, jitImul: 4, jitBitOp: 5, jitMul: 6, jitDiv: 7,
+  jitHost: 0, jitCond: 1, jitGetCF: 2, jitShift: 3, jitImul: 4, jitBitOp: 5, jitMul: 6, jitDiv: 7, jitBitScan: 8,
 } as const;
 /** Global imports, in index order (see jit.ts). */
 export const GL = {
@@ -75,6 +75,8 @@ const RMW: Record<Rmw, number[]> = {
   xchg: [Op.i64_atomic_rmw8_xchg_u, Op.i64_atomic_rmw16_xchg_u, Op.i64_atomic_rmw32_xchg_u, Op.i64_atomic_rmw_xchg],
   cmpxchg: [Op.i64_atomic_rmw8_cmpxchg_u, Op.i64_atomic_rmw16_cmpxchg_u, Op.i64_atomic_rmw32_cmpxchg_u, Op.i64_atomic_rmw_cmpxchg],
 };
+/** BSF, BSR, TZCNT, LZCNT, POPCNT as wasm/exec/bits.ts numbers them (SCAN_*). */
+const SCAN_BSF = 0, SCAN_TZCNT = 2, SCAN_POPCNT = 4;
 
 export interface CompiledBlock { code: Uint8Array; locals: ValType[]; count: number }
 
@@ -567,6 +569,9 @@ class BlockCodegen {
         return false;
       case 0x1b0: case 0x1b1: this.cmpxchg(); return false;
       case 0x1c0: case 0x1c1: this.xadd(); return false;
+      case 0x1b8: this.bitScan(SCAN_POPCNT); return false;
+      case 0x1bc: case 0x1bd: this.bitScan((i.rep === 0xf3 ? SCAN_TZCNT : SCAN_BSF) + (op & 1)); return false;
+      case 0x1c8: case 0x1c9: case 0x1ca: case 0x1cb: case 0x1cc: case 0x1cd: case 0x1ce: case 0x1cf: this.bswap(i.opReg); return false;
       case 0x1b6: case 0x1b7: case 0x1be: case 0x1bf: {
         const src = (op & 1) === 0 ? 1 : 2;
         this.readE(src);
@@ -986,6 +991,36 @@ class BlockCodegen {
     if (!i.mem) this.setReg(i.rm, size, () => this.get(L_T2)); // after G: XADD r, r keeps the sum
     if (i.mem) this.afterWrite();
   }
+  /** 0F BC/BD, F3 0F BC/BD/B8: the count and the flags from the core (wasm/exec/bits.ts). */
+  private bitScan(kind: number): void {
+    const i = this.cur;
+    const size = i.osize;
+    this.readE(size); this.set(L_T0);
+    this.flush();
+    this.i32(kind); this.i32(size); this.get(L_T0); this.get(this.R(i.reg));
+    this.call(FN.jitBitScan); this.set(L_T1);
+    this.setReg(i.reg, 8, () => this.get(L_T1));
+  }
+  private bswap(r: number): void {
+    const size = this.cur.osize;
+    if (size === 2) { this.setReg(r, 2, () => this.i64(0n)); return; } // undefined; the interpreter zeroes it
+    const swap = (bits: bigint, m: bigint): void => {
+      this.get(L_T0); this.i64(bits); this.op(Op.i64_shr_u); this.i64(m); this.op(Op.i64_and);
+      this.get(L_T0); this.i64(m); this.op(Op.i64_and); this.i64(bits); this.op(Op.i64_shl);
+      this.op(Op.i64_or); this.set(L_T0);
+    };
+    this.getReg(r, size); this.set(L_T0);
+    if (size === 8) {
+      swap(8n, 0x00ff00ff00ff00ffn);
+      swap(16n, 0x0000ffff0000ffffn);
+      this.setReg(r, 8, () => { this.get(L_T0); this.i64(32n); this.op(Op.i64_rotl); });
+    } else {
+      swap(8n, 0x00ff00ffn);
+      swap(16n, 0x0000ffffn);
+      this.setReg(r, 4, () => this.get(L_T0));
+    }
+  }
+
   /** Wrap the body: the prologue caches the core's vCPU and TLB addresses; the end is one more exit. */
   finish(count: number, next: bigint): Uint8Array {
     if (!this.endsWithBranch) this.exit(count, next, -1, false, true);

@@ -46,6 +46,7 @@ const FUNC_IMPORTS: Array<[string, { params: Array<typeof I32 | typeof I64>; res
   ['jitBitOp', { params: [I32, I64, I32], results: [I64] }],
   ['jitMul', { params: [I64, I64, I32, I32], results: [I64] }],
   ['jitDiv', { params: [I64, I64, I64, I32, I32], results: [I32] }],
+  ['jitBitScan', { params: [I32, I32, I64, I64], results: [I64] }],
 ];
 const GLOBAL_IMPORTS: Array<[string, typeof I32 | typeof I64]> = [
   ['cpu', I32], ['curRip', I64], ['tlb', I32], ['readReq', I32], ['writeReq', I32], ['fault', I32], ['attention', I32],

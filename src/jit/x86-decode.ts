@@ -93,7 +93,7 @@ for (let c = 0; c < 16; c++) {
   FORMS.set(0x190 + c, M);
 }
 FORMS.set(0x1af, M);
-for (const o of [0x1a3, 0x1ab, 0x1b3, 0x1bb, 0x1b0, 0x1b1, 0x1c0, 0x1c1]) FORMS.set(o, M);
+for (const o of [0x1a3, 0x1ab, 0x1b3, 0x1bb, 0x1b0, 0x1b1, 0x1c0, 0x1c1, 0x1bc, 0x1bd, 0x1b8]) FORMS.set(o, M);
 FORMS.set(0x1ba, MB);
 for (const o of [0x1b6, 0x1b7, 0x1be, 0x1bf]) FORMS.set(o, M);
 for (let r = 0; r < 8; r++) FORMS.set(0x1c8 + r, NONE); // bswap
@@ -126,8 +126,10 @@ export function decodeInsn(bytes: Uint8Array, off: number, rip: bigint): Insn | 
     if (b === 0x0f) op = 0x100 | byte();
     const form = FORMS.get(op);
     if (!form) return null;
-    // F3/F2 change the meaning of most opcodes (PAUSE, POPCNT, TZCNT...); only REP RET is plain.
-    if (rep !== 0 && op !== 0xc3) return null;
+    // F3/F2 change the meaning of most opcodes (PAUSE, REP string...): only REP RET and the F3 bit
+    // counts (POPCNT, TZCNT, LZCNT) are taken; 0F B8 without F3 is #UD.
+    if (rep !== 0 && op !== 0xc3 && !(rep === 0xf3 && (op === 0x1b8 || op === 0x1bc || op === 0x1bd))) return null;
+    if (op === 0x1b8 && rep !== 0xf3) return null;
     const rexW = (rex & 8) !== 0;
     const osize = rexW ? 8 : p66 ? 2 : 4;
     const insn: Insn = {

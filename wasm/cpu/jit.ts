@@ -17,7 +17,7 @@ import { pageGen, hostPage, markCodePage } from "./codepages";
 import { cond, getCF } from "./flags";
 import { shiftValue } from "../exec/shift";
 import { imulTrunc, mulValue, divValue } from "../exec/alu";
-import { bitOpValue } from "../exec/bits";
+import { bitOpValue, bitScanValue, SCAN_TZCNT } from "../exec/bits";
 
 /** The host compiles the queued blocks (JIT_QUEUE_BASE), writing JB_FN and JB_COUNT (0 = refused) of each. */
 @external("env", "jitCompile")
@@ -180,3 +180,9 @@ export function jitDiv(lo: u64, hi: u64, src: u64, size: i32, signed: i32): i32 
   return divValue(lo, hi, src, size, signed != 0) ? 1 : 0;
 }
 
+/** BSF/BSR/TZCNT/LZCNT/POPCNT (bits.ts SCAN_*) of `v` into the 64-bit register `old`: its new value. */
+export function jitBitScan(kind: i32, size: i32, v: u64, old: u64): u64 {
+  const n = bitScanValue(kind, size, v);
+  if (v == 0 && kind < SCAN_TZCNT) return old; // BSF/BSR of 0: destination unchanged
+  return size == 2 ? (old & ~(<u64>0xffff)) | n : n;
+}

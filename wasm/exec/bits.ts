@@ -92,16 +92,9 @@ export function bitScan(opcode: u32): void {
   const size = opsize;
   const v = readE(size) & sizeMask(size);
   if (fault) return;
-  const bits = <u64>(size << 3);
-  if (rep == 0xf3) {
-    const n: u64 = opcode == 0xbc ? (v == 0 ? bits : ctz<u64>(v)) : (v == 0 ? bits : <u64>clz<u64>(v) - (64 - bits));
-    writeG(size, n);
-    setStatusFlags((v == 0 ? RFLAGS_CF : 0) | (n == 0 ? RFLAGS_ZF : 0), RFLAGS_CF | RFLAGS_ZF);
-    return;
-  }
-  if (v == 0) { setStatusFlags(RFLAGS_ZF, STATUS_FLAGS); return; } // destination unchanged
-  writeG(size, opcode == 0xbc ? ctz<u64>(v) : 63 - clz<u64>(v));
-  setStatusFlags(0, STATUS_FLAGS);
+  const kind = (rep == 0xf3 ? SCAN_TZCNT : SCAN_BSF) + <i32>(opcode & 1);
+  const n = bitScanValue(kind, size, v);
+  if (v != 0 || kind >= SCAN_TZCNT) writeG(size, n); // BSF/BSR of 0 leave the destination unchanged
 }
 
 /** F3 0F B8 POPCNT. */
@@ -109,8 +102,30 @@ export function popcntG(): void {
   decodeModrm();
   const v = readE(opsize) & sizeMask(opsize);
   if (fault) return;
-  writeG(opsize, popcnt<u64>(v));
-  setStatusFlags(v == 0 ? RFLAGS_ZF : 0, STATUS_FLAGS);
+  writeG(opsize, bitScanValue(SCAN_POPCNT, opsize, v));
+}
+
+export const SCAN_BSF = 0;
+export const SCAN_BSR = 1;
+export const SCAN_TZCNT = 2;
+export const SCAN_LZCNT = 3;
+export const SCAN_POPCNT = 4;
+
+/** The count `kind` makes of `v` (zero-extended from `size`), with the flags set. */
+export function bitScanValue(kind: i32, size: i32, v: u64): u64 {
+  const bits = <u64>(size << 3);
+  if (kind == SCAN_POPCNT) {
+    setStatusFlags(v == 0 ? RFLAGS_ZF : 0, STATUS_FLAGS);
+    return popcnt<u64>(v);
+  }
+  if (kind >= SCAN_TZCNT) {
+    const n: u64 = v == 0 ? bits : kind == SCAN_TZCNT ? ctz<u64>(v) : <u64>clz<u64>(v) - (64 - bits);
+    setStatusFlags((v == 0 ? RFLAGS_CF : 0) | (n == 0 ? RFLAGS_ZF : 0), RFLAGS_CF | RFLAGS_ZF);
+    return n;
+  }
+  if (v == 0) { setStatusFlags(RFLAGS_ZF, STATUS_FLAGS); return 0; }
+  setStatusFlags(0, STATUS_FLAGS);
+  return kind == SCAN_BSF ? ctz<u64>(v) : 63 - clz<u64>(v);
 }
 
 /** 0F C8+r BSWAP. */
