@@ -776,17 +776,29 @@ class BlockCodegen {
   }
   private shift(): void {
     const i = this.cur;
-    if (i.mem) throw new Unsupported(); // memory destinations: the interpreter (count 0 must not write)
     const size = (i.op & 1) === 0 ? 1 : i.osize;
+    const byCl = i.op >= 0xd2;
+    const count = i.op <= 0xc1 ? Number(i.imm & 0xffn) : 1;
+    if (i.mem) {
+      this.prepareWriteE(size); // writability is checked even when the count turns out to be 0
+      if (!byCl && (count & (size === 8 ? 0x3f : 0x1f)) === 0) return;
+      this.loadMem(size);
+    } else this.getReg(i.rm, size);
+    this.set(L_T0);
     this.flush();
     this.i32(i.reg & 7);
     this.i32(size);
-    this.getReg(i.rm, size);
-    if (i.op <= 0xc1) this.i32(Number(i.imm & 0xffn));
-    else if (i.op <= 0xd1) this.i32(1);
-    else { this.get(this.R(RCX)); this.op(Op.i32_wrap_i64); }
+    this.get(L_T0);
+    if (byCl) { this.get(this.R(RCX)); this.op(Op.i32_wrap_i64); } else this.i32(count);
     this.call(FN.jitShift); this.set(L_T0);
-    this.setReg(i.rm, size, () => this.get(L_T0));
+    if (!i.mem) { this.setReg(i.rm, size, () => this.get(L_T0)); return; }
+    if (byCl) { // a masked count of 0 writes nothing
+      this.get(this.R(RCX)); this.op(Op.i32_wrap_i64); this.i32(size === 8 ? 0x3f : 0x1f); this.op(Op.i32_and);
+      this.if();
+    }
+    this.store(size, () => this.get(L_T0));
+    if (byCl) this.end();
+    this.afterWrite();
   }
   private imul(withImm: boolean): void {
     const i = this.cur;
