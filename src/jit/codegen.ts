@@ -24,6 +24,7 @@ const T_MMIO = 32;
 /** Function imports, in index order (see jit.ts). */
 export const FN = {
   jitHost: 0, jitCond: 1, jitGetCF: 2, jitShift: 3, jitImul: 4, jitBitOp: 5, jitMul: 6, jitDiv: 7, jitBitScan: 8,
+  jitChain: 9,
 } as const;
 /** Global imports, in index order (see jit.ts). */
 export const GL = {
@@ -180,7 +181,9 @@ class BlockCodegen {
       this.get(P_DONE); this.i32(n); this.op(Op.i32_add);
       this.get(L_LEFT2);
       this.i32(cell); this.mem(Op.i32_load, 2, JL_SLOT);
-      this.op(Op.return_call_indirect); this.b.u32(0); this.b.u32(0);
+      // Through the one trampoline that imports the table: a block module importing it would make
+      // every later table write visit this instance too (and Node 20 never frees such instances).
+      this.op(Op.return_call); this.b.u32(FN.jitChain);
       this.end();
     }
     this.get(P_DONE); this.i32(interpretNext ? n | BLOCK_INTERPRET_NEXT : n); this.op(Op.i32_add);
@@ -546,10 +549,15 @@ class BlockCodegen {
         if (i.prefix66) throw new Unsupported();
         const t = this.target();
         this.i64(i.next); this.set(L_T1);
-        this.push(L_T1, !i.followed);
-        if (i.followed) return false; // the block goes on at the target
-        this.exit(this.k + 1, t, -1, false, true);
-        return true;
+        this.push(L_T1, true);
+        if (!i.followed) { this.exit(this.k + 1, t, -1, false, true); return true; }
+        // The block goes on at the target, unless the push raised attention (it wrote a page with
+        // code): then stop there, with the call done and RIP at the target (not the return address).
+        this.gget(GL.attention);
+        this.if();
+        this.exit(this.k + 1, t);
+        this.end();
+        return false;
       }
       case 0xe9: case 0xeb: {
         if (i.prefix66) throw new Unsupported();

@@ -2,7 +2,7 @@
 // we decode it, generate a wasm function, instantiate it against the core's memory, globals and
 // helpers, and put it in the core's function table for run() to call. Everything a block needs
 // comes from the core instance; the JIT holds no guest state of its own.
-import { buildModule, I32, I64, type FuncBody, type Import } from './wasm-builder.ts';
+import { buildModule, Bytes, I32, I64, Op, type FuncBody, type Import } from './wasm-builder.ts';
 import { BLOCK_TYPE, compileBlock } from './codegen.ts';
 import { decodeInsn, type Insn } from './x86-decode.ts';
 import {
@@ -47,6 +47,8 @@ const FUNC_IMPORTS: Array<[string, { params: Array<typeof I32 | typeof I64>; res
   ['jitMul', { params: [I64, I64, I32, I32], results: [I64] }],
   ['jitDiv', { params: [I64, I64, I64, I32, I32], results: [I32] }],
   ['jitBitScan', { params: [I32, I32, I64, I64], results: [I64] }],
+  // Not a core export: the trampoline below, (done, left, slot) -> tail call of table[slot](done, left).
+  ['jitChain', { params: [I32, I32, I32], results: [I32] }],
 ];
 const GLOBAL_IMPORTS: Array<[string, typeof I32 | typeof I64]> = [
   ['cpu', I32], ['curRip', I64], ['tlb', I32], ['readReq', I32], ['writeReq', I32], ['fault', I32], ['attention', I32],
@@ -92,7 +94,6 @@ export class Jit {
       ...FUNC_IMPORTS.map(([name, type]): Import => ({ module: 'core', name, kind: 'func', type })),
       ...GLOBAL_IMPORTS.map(([name, type]): Import => ({ module: 'core', name, kind: 'global', type, mutable: true })),
       { module: 'core', name: 'memory', kind: 'memory', shared: true, min: 0, max: 65536 },
-      { module: 'core', name: 'table', kind: 'table', min: 1 },
     ];
   }
 
@@ -102,9 +103,11 @@ export class Jit {
     if (!(ex.table instanceof WebAssembly.Table)) return false;
     const core: Record<string, WebAssembly.ImportValue> = { memory: this.memory };
     for (const [name] of FUNC_IMPORTS) {
+      if (name === 'jitChain') continue;
       if (typeof ex[name] !== 'function') return false;
       core[name] = ex[name] as WebAssembly.ImportValue;
     }
+    core.jitChain = chainTrampoline(ex.table);
     for (const [name] of GLOBAL_IMPORTS) {
       if (!(ex[name] instanceof WebAssembly.Global)) return false;
       core[name] = ex[name] as WebAssembly.Global;
@@ -114,7 +117,6 @@ export class Jit {
     if (ex.jitExecuted instanceof WebAssembly.Global && ex.jitRuns instanceof WebAssembly.Global) {
       this.counters = { executed: ex.jitExecuted, runs: ex.jitRuns };
     }
-    core.table = ex.table;
     this.linkImports = { core };
     return true;
   }
@@ -224,4 +226,22 @@ export class Jit {
 function endsBlock(i: Insn): boolean {
   const op = i.op;
   return op === 0xc2 || op === 0xc3 || (op === 0xff && ((i.reg & 7) === 2 || (i.reg & 7) === 4));
+}
+
+/**
+ * The one module that imports the core's function table: `chain(done, left, slot)` tail-calls
+ * table[slot](done, left). Blocks reach each other through it, so no block module imports the table.
+ */
+function chainTrampoline(table: WebAssembly.Table): WebAssembly.ImportValue {
+  const code = new Bytes();
+  code.byte(Op.local_get); code.u32(0);
+  code.byte(Op.local_get); code.u32(1);
+  code.byte(Op.local_get); code.u32(2);
+  code.byte(Op.return_call_indirect); code.u32(0); code.u32(0); // type 0 = BLOCK_TYPE, table 0
+  const bytes = buildModule(
+    [{ module: 'core', name: 'table', kind: 'table', min: 1 }],
+    [{ type: { params: [I32, I32, I32], results: [I32] }, locals: [], code: code.view().slice(), exportName: 'chain' }],
+    [BLOCK_TYPE],
+  );
+  return new WebAssembly.Instance(new WebAssembly.Module(bytes), { core: { table } }).exports.chain as WebAssembly.ImportValue;
 }

@@ -9,7 +9,7 @@ export type ValType = typeof I32 | typeof I64;
 /** Instruction opcodes the JIT emits. */
 export const Op = {
   unreachable: 0x00, block: 0x02, loop: 0x03, if: 0x04, else: 0x05, end: 0x0b, br: 0x0c, br_if: 0x0d,
-  return: 0x0f, call: 0x10, return_call_indirect: 0x13, drop: 0x1a, select: 0x1b,
+  return: 0x0f, call: 0x10, return_call: 0x12, return_call_indirect: 0x13, drop: 0x1a, select: 0x1b,
   local_get: 0x20, local_set: 0x21, local_tee: 0x22, global_get: 0x23, global_set: 0x24,
   i32_load: 0x28, i64_load: 0x29, i32_load8_u: 0x2d, i32_load16_u: 0x2f,
   i64_load8_u: 0x31, i64_load16_u: 0x33, i64_load32_u: 0x35,

@@ -1,7 +1,8 @@
 // Builds the system test kernels (tests/system/kernels/*.S → build/system/*.elf with GNU as + ld)
 // and runs one under QEMU or under webpvh, returning the debug-console output and exit status.
 // Used by system.test.ts; also a small CLI for working on a kernel:
-//   npx tsx tests/system/harness.ts [NAME...]     build, run both, show a diff of the outputs
+//   npx tsx tests/system/harness.ts [NAME...]     build, run QEMU and every webpvh configuration
+//                                                 (WEBPVH_CONFIGS), show a diff of the outputs
 // Needs the Debian packages binutils (as, ld) and qemu-system-x86 (qemu-system-x86_64).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync } from 'node:fs';
@@ -76,10 +77,22 @@ export function runQemu(elf: string, timeoutMs = 90_000): RunResult {
   return { output: r.stdout ?? '', status: r.status, stderr: r.stderr ?? '' };
 }
 
-export function runWebpvh(elf: string, timeoutS = 60): RunResult {
+/**
+ * The ways every kernel runs under webpvh, each compared with QEMU: `suffix` is appended to the
+ * kernel's name in test names, `args` go to `webpvh boot`. The default run uses the JIT's default
+ * threshold (hot blocks compiled, the rest interpreted); with --jit-threshold 1 every block is
+ * compiled at its first execution, so all code, including code patched a moment ago, runs compiled.
+ */
+export const WEBPVH_CONFIGS: ReadonlyArray<{ suffix: string; args: readonly string[]; timeoutS: number }> = [
+  { suffix: '', args: [], timeoutS: 60 },
+  { suffix: ' (jit-threshold 1)', args: ['--jit-threshold', '1'], timeoutS: 90 },
+];
+
+/** Runs `elf` under webpvh's CLI; `extraArgs` are added to `webpvh boot` (e.g. --jit-threshold 1). */
+export function runWebpvh(elf: string, timeoutS = 60, extraArgs: readonly string[] = []): RunResult {
   const r = spawnSync(process.execPath, [
     join(ROOT, 'bin', 'webpvh.mjs'), 'boot', '--kernel', elf, '--memory', String(MEMORY_MIB),
-    '--debug-exit', `0x${DEBUG_EXIT_PORT.toString(16)}`, '--timeout', String(timeoutS),
+    '--debug-exit', `0x${DEBUG_EXIT_PORT.toString(16)}`, '--timeout', String(timeoutS), ...extraArgs,
   ], { cwd: ROOT, encoding: 'latin1', timeout: (timeoutS + 20) * 1000, input: '' });
   if (r.error) throw r.error;
   return { output: r.stdout ?? '', status: r.status, stderr: r.stderr ?? '' };
@@ -91,19 +104,21 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   for (const name of names) {
     const elf = buildKernel(name);
     const q = runQemu(elf);
-    const w = runWebpvh(elf);
-    const ql = q.output.split('\n');
-    const wl = w.output.split('\n');
-    const same = q.output === w.output && q.status === w.status;
-    console.log(`== ${name}: ${same ? 'SAME' : 'DIFFERENT'} (qemu status ${q.status}, webpvh status ${w.status})`);
-    for (let i = 0; i < Math.max(ql.length, wl.length); i++) {
-      if (ql[i] === wl[i]) console.log(`   ${ql[i]}`);
-      else {
-        if (ql[i] !== undefined) console.log(` Q ${ql[i]}`);
-        if (wl[i] !== undefined) console.log(` W ${wl[i]}`);
-      }
-    }
-    if (w.stderr.trim()) console.log(`   webpvh stderr: ${w.stderr.trim()}`);
     if (q.stderr.trim()) console.log(`   qemu stderr: ${q.stderr.trim()}`);
+    for (const config of WEBPVH_CONFIGS) {
+      const w = runWebpvh(elf, config.timeoutS, config.args);
+      const ql = q.output.split('\n');
+      const wl = w.output.split('\n');
+      const same = q.output === w.output && q.status === w.status;
+      console.log(`== ${name}${config.suffix}: ${same ? 'SAME' : 'DIFFERENT'} (qemu status ${q.status}, webpvh status ${w.status})`);
+      for (let i = 0; i < Math.max(ql.length, wl.length); i++) {
+        if (ql[i] === wl[i]) console.log(`   ${ql[i]}`);
+        else {
+          if (ql[i] !== undefined) console.log(` Q ${ql[i]}`);
+          if (wl[i] !== undefined) console.log(` W ${wl[i]}`);
+        }
+      }
+      if (w.stderr.trim()) console.log(`   webpvh stderr: ${w.stderr.trim()}`);
+    }
   }
 }
