@@ -105,7 +105,7 @@ export function blockAt(lin: u64, remaining: u64): u32 {
     if (hits < threshold) return 0;
     store<u32>(e, JBS_QUEUED, JB_STATE);
     const n = load<u32>(JIT_QUEUE_BASE);
-    store<u32>(JIT_QUEUE_BASE + 4 + (<usize>n << 2), <u32>e);
+    store<u32>(<usize>JIT_QUEUE_BASE + 4 + (<usize>n << 2), <u32>e);
     store<u32>(JIT_QUEUE_BASE, n + 1);
     if (n + 1 < <u32>JIT_QUEUE_MAX && threshold > 1) return 0; // threshold 1 (tests): compile at once
   } else if (hits < threshold << 2) {
@@ -131,7 +131,7 @@ function compileQueue(): void {
   jitCompile(JIT_QUEUE_BASE);
   const count = load<u32>(JIT_QUEUE_BASE);
   for (let i: u32 = 0; i < count; i++) {
-    const e = <usize>load<u32>(JIT_QUEUE_BASE + 4 + (<usize>i << 2));
+    const e = <usize>load<u32>(<usize>JIT_QUEUE_BASE + 4 + (<usize>i << 2));
     if (load<u32>(e, JB_STATE) != JBS_QUEUED) continue; // re-keyed while it waited
     const page = hostPage(<usize>load<u32>(e, JB_HOST));
     // Compiled or refused, the verdict holds only while the page is unchanged: watch it for writes.
